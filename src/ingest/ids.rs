@@ -1,0 +1,1 @@
+//! Id normalisation shared by the readers (hex, base64).

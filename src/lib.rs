@@ -1,0 +1,12 @@
+//! rulecheck: Datalog rules over distributed-trace facts.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! `ingest` (trace files → spans) → `lower` (spans → base facts) →
+//! `facts` (the fact store and its files) → rules and evaluation.
+
+pub mod cli;
+pub mod diag;
+pub mod facts;
+pub mod ingest;
+pub mod lower;
+pub mod model;

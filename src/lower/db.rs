@@ -1,0 +1,97 @@
+//! Database client attributes under their many names, and which systems
+//! speak SQL (only those reach the SQL parser).
+
+use crate::lower::sql::ParamSource;
+use crate::model::Span;
+
+pub struct DbCall<'a> {
+    /// Lowercase system name (`mysql`, `redis`, ...); empty when unknown.
+    pub system: String,
+    /// `peer/dbname` as the design defines the instance.
+    pub instance: String,
+    pub statement: &'a str,
+    pub params: ParamSource<'a>,
+}
+
+fn first<'a>(span: &'a Span, keys: &[&str]) -> Option<&'a str> {
+    keys.iter().find_map(|k| span.tag(k))
+}
+
+/// Systems whose statements are SQL. Anything else (Redis, Cassandra,
+/// MongoDB, ...) keeps its statement in `db` and is never parsed.
+pub fn speaks_sql(system: &str) -> bool {
+    matches!(
+        system,
+        "mysql"
+            | "mariadb"
+            | "postgresql"
+            | "postgres"
+            | "sqlite"
+            | "mssql"
+            | "oracle"
+            | "db2"
+            | "h2"
+            | "hsqldb"
+            | "derby"
+            | "tidb"
+            | "cockroachdb"
+            | "other_sql"
+            | "sql"
+            | "clickhouse"
+            | "trino"
+            | "presto"
+            | "sqlserver"
+            | "h2database"
+    )
+}
+
+/// The remote address of a span: the reader's `peer`, else OTel's attributes.
+pub fn peer(span: &Span) -> Option<String> {
+    if let Some(p) = span.peer.as_deref().filter(|p| !p.is_empty()) {
+        return Some(p.to_string());
+    }
+    let host = first(
+        span,
+        &[
+            "server.address",
+            "net.peer.name",
+            "net.sock.peer.addr",
+            "peer.hostname",
+        ],
+    )?;
+    Some(
+        match first(
+            span,
+            &["server.port", "net.peer.port", "net.sock.peer.port"],
+        ) {
+            Some(port) if !host.contains(':') => format!("{host}:{port}"),
+            _ => host.to_string(),
+        },
+    )
+}
+
+/// The database call a span records: it must carry a statement, or a
+/// database system, name or instance.
+pub fn db_call(span: &Span) -> Option<DbCall<'_>> {
+    let statement = first(span, &["db.statement", "db.query.text", "sql.query"]);
+    let system = first(span, &["db.system", "db.system.name", "db.type"]);
+    let name = first(span, &["db.instance", "db.name", "db.namespace"]);
+    if statement.is_none() && system.is_none() && name.is_none() {
+        return None;
+    }
+    let system = system.unwrap_or("").to_ascii_lowercase();
+    let instance = format!("{}/{}", peer(span).unwrap_or_default(), name.unwrap_or(""));
+    let params = if let Some(p) = span.tag("db.sql.parameters") {
+        ParamSource::SkyWalking(p)
+    } else if let Some(p) = span.tag("db.statement.parameters") {
+        ParamSource::Python(p)
+    } else {
+        ParamSource::None
+    };
+    Some(DbCall {
+        system,
+        instance,
+        statement: statement.unwrap_or(""),
+        params,
+    })
+}
