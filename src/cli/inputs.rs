@@ -71,8 +71,20 @@ pub fn load(args: &InputArgs) -> (FactDb, bool) {
             Err(p) => problems.push(p),
         }
     }
+    let started = std::time::Instant::now();
     let (db, more) = crate::lower::load(&args.inputs, keys);
     problems.extend(more);
+    if args.stats {
+        let secs = started.elapsed().as_secs_f64();
+        let spans = db.table(crate::facts::Base::Span).len();
+        let rows: usize = db.tables.iter().map(|t| t.len()).sum();
+        eprintln!(
+            "stats: ingest+lower: {spans} spans, {rows} facts, {} symbols in {secs:.3} s ({:.0} spans/s, {} threads)",
+            db.symbols.len(),
+            spans as f64 / secs.max(1e-9),
+            rayon::current_num_threads()
+        );
+    }
     let failed = report(&problems, args.strict);
     (db, failed)
 }

@@ -46,6 +46,9 @@ pub struct InputArgs {
     /// Treat every warning as an error (exit 2).
     #[arg(long)]
     pub strict: bool,
+    /// Print timings and counts of each stage to stderr.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Args, Debug)]
