@@ -72,6 +72,7 @@ pub enum Base {
     Reads,
     Writes,
     SqlUnparsed,
+    Placeholder,
     SpanSource,
     Segment,
     Peer,
@@ -79,7 +80,7 @@ pub enum Base {
 }
 
 impl Base {
-    pub const ALL: [Base; 20] = [
+    pub const ALL: [Base; 21] = [
         Base::Span,
         Base::Parent,
         Base::Calls,
@@ -96,6 +97,7 @@ impl Base {
         Base::Reads,
         Base::Writes,
         Base::SqlUnparsed,
+        Base::Placeholder,
         Base::SpanSource,
         Base::Segment,
         Base::Peer,
@@ -115,7 +117,7 @@ impl Base {
     }
 }
 
-pub static BASE: [RelSchema; 20] = [
+pub static BASE: [RelSchema; 21] = [
     RelSchema {
         name: "span",
         doc: "every span of every trace read",
@@ -240,6 +242,18 @@ pub static BASE: [RelSchema; 20] = [
         name: "sql_unparsed",
         doc: "a SQL statement that could not be read (never a crash)",
         columns: &[col!("S", S, "span id"), col!("Reason", S, "the parser's message")],
+    },
+    RelSchema {
+        name: "placeholder",
+        doc: "every parameter or literal of a SQL statement, by position, with the column it is bound to",
+        columns: &[
+            col!("S", S, "span id"),
+            col!("Pos", N, "position among the statement's placeholders and literals, from 0"),
+            col!("Table", S, "table of the column; empty when not bound to a column"),
+            col!("Column", S, "column name, lowercase; empty when not bound to a column"),
+            col!("Context", S, "where (`column op ?` directly in WHERE/ON), in (an IN list), set, values, or other (nested, functions, LIMIT, ...)"),
+            col!("Value", S, "the bound value as text"),
+        ],
     },
     RelSchema {
         name: "span_source",
