@@ -10,3 +10,4 @@ pub mod facts;
 pub mod ingest;
 pub mod lower;
 pub mod model;
+pub mod run;

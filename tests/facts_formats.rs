@@ -23,7 +23,11 @@ fn shape(dir: &Path) -> Shape {
     let keys = facts(dir, "reads")
         .into_iter()
         .map(|r| ("read".to_string(), r[1].clone(), r[2].clone()))
-        .chain(facts(dir, "writes").into_iter().map(|r| ("write".to_string(), r[1].clone(), r[2].clone())))
+        .chain(
+            facts(dir, "writes")
+                .into_iter()
+                .map(|r| ("write".to_string(), r[1].clone(), r[2].clone())),
+        )
         .collect();
     Shape {
         spans: facts(dir, "span").len(),
@@ -37,7 +41,9 @@ fn shape(dir: &Path) -> Shape {
 
 #[test]
 fn four_formats_lower_alike() {
-    let Some(tt) = trainticket("four_formats_lower_alike") else { return };
+    let Some(tt) = trainticket("four_formats_lower_alike") else {
+        return;
+    };
     for case in ["case1", "case2", "case3"] {
         let src = tt.join(case);
         let converted = tempfile::tempdir().unwrap();
@@ -56,7 +62,10 @@ fn four_formats_lower_alike() {
         for format in ["jaeger", "zipkin", "otlp"] {
             let dir = converted.path().join(format);
             let (out, stderr) = lower_to_facts(&[&dir]);
-            assert!(stderr.trim().is_empty(), "{case}/{format}: warnings:\n{stderr}");
+            assert!(
+                stderr.trim().is_empty(),
+                "{case}/{format}: warnings:\n{stderr}"
+            );
             let got = shape(out.path());
             let label = format!("{case}/{format}");
             assert_eq!(got.spans, want.spans, "{label}: spans");

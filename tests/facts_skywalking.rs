@@ -19,7 +19,10 @@ fn skywalking_cross_process_and_async() {
     let d = out.path();
 
     // Only the parameter list with more pieces than placeholders warns, naming the span.
-    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning")).collect();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning"))
+        .collect();
     assert_eq!(warnings.len(), 1, "{stderr}");
     assert!(warnings[0].contains("span segA-3"), "{stderr}");
 
@@ -53,7 +56,10 @@ fn skywalking_cross_process_and_async() {
     assert_eq!(fact_set(d, "error"), set(["segB-1"]));
     assert_eq!(
         fact_set(d, "log"),
-        set(["segB-1\t1039000\tevent\terror", "segB-1\t1039000\tmessage\tDeadlock found"])
+        set([
+            "segB-1\t1039000\tevent\terror",
+            "segB-1\t1039000\tmessage\tDeadlock found"
+        ])
     );
     assert_eq!(
         fact_set(d, "http"),
@@ -82,7 +88,11 @@ fn skywalking_cross_process_and_async() {
     );
     assert_eq!(
         fact_set(d, "sql"),
-        set(["segA-3\tinsert\torders", "segB-1\tupdate\taccount", "segC-1\tselect\torders"])
+        set([
+            "segA-3\tinsert\torders",
+            "segB-1\tupdate\taccount",
+            "segC-1\tselect\torders"
+        ])
     );
     assert_eq!(
         fact_set(d, "column_value"),
@@ -98,9 +108,16 @@ fn skywalking_cross_process_and_async() {
     // One row per key column the statement pins; UPDATE reads and writes its rows.
     assert_eq!(
         fact_set(d, "writes"),
-        set(["segA-3\torders\to-1", "segA-3\torders\tacc-9", "segB-1\taccount\tacc-9"])
+        set([
+            "segA-3\torders\to-1",
+            "segA-3\torders\tacc-9",
+            "segB-1\taccount\tacc-9"
+        ])
     );
-    assert_eq!(fact_set(d, "reads"), set(["segB-1\taccount\tacc-9", "segC-1\torders\to-1"]));
+    assert_eq!(
+        fact_set(d, "reads"),
+        set(["segB-1\taccount\tacc-9", "segC-1\torders\to-1"])
+    );
     assert!(fact_set(d, "sql_unparsed").is_empty());
     assert_eq!(
         fact_set(d, "segment"),

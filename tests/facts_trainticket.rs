@@ -18,11 +18,20 @@ fn count(case: &std::path::Path) -> Expected {
     let mut prepared = BTreeSet::new();
     for entry in std::fs::read_dir(case).unwrap() {
         let path = entry.unwrap().path();
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for s in doc["data"]["trace"]["spans"].as_array().unwrap() {
             spans += 1;
-            if s["endpointName"].as_str().unwrap().starts_with("Mysql/JDBC/PreparedStatement/") {
-                prepared.insert(format!("{}-{}", s["segmentId"].as_str().unwrap(), s["spanId"]));
+            if s["endpointName"]
+                .as_str()
+                .unwrap()
+                .starts_with("Mysql/JDBC/PreparedStatement/")
+            {
+                prepared.insert(format!(
+                    "{}-{}",
+                    s["segmentId"].as_str().unwrap(),
+                    s["spanId"]
+                ));
             }
         }
     }
@@ -31,12 +40,17 @@ fn count(case: &std::path::Path) -> Expected {
 
 #[test]
 fn trainticket_cases_lower_completely() {
-    let Some(tt) = trainticket("trainticket_cases_lower_completely") else { return };
+    let Some(tt) = trainticket("trainticket_cases_lower_completely") else {
+        return;
+    };
     for case in ["case1", "case2", "case3"] {
         let dir = tt.join(case);
         let expected = count(&dir);
         let (out, stderr) = lower_to_facts(&[&dir]);
-        assert!(stderr.trim().is_empty(), "{case}: expected no warning, got:\n{stderr}");
+        assert!(
+            stderr.trim().is_empty(),
+            "{case}: expected no warning, got:\n{stderr}"
+        );
         let d = out.path();
         let spans = facts(d, "span");
         assert_eq!(spans.len(), expected.spans, "{case}: span.facts lines");
@@ -48,8 +62,14 @@ fn trainticket_cases_lower_completely() {
             .map(|r| r[0].clone())
             .collect();
         let missing: Vec<_> = expected.prepared.difference(&touched).collect();
-        assert!(missing.is_empty(), "{case}: prepared statements without reads/writes: {missing:?}");
-        assert!(facts(d, "sql_unparsed").is_empty(), "{case}: sql_unparsed not empty");
+        assert!(
+            missing.is_empty(),
+            "{case}: prepared statements without reads/writes: {missing:?}"
+        );
+        assert!(
+            facts(d, "sql_unparsed").is_empty(),
+            "{case}: sql_unparsed not empty"
+        );
         // Cross-process refs become calls; both cases have HTTP hops between services.
         assert!(!facts(d, "calls").is_empty(), "{case}: no calls");
     }
