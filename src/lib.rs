@@ -10,4 +10,5 @@ pub mod facts;
 pub mod ingest;
 pub mod lower;
 pub mod model;
+pub mod pairs;
 pub mod run;

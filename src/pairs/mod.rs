@@ -1,0 +1,3 @@
+//! Candidate pairs: the hand-off from rule evaluation to the executor.
+
+pub mod format;
