@@ -62,6 +62,7 @@ expect "non-integer amount is refused" "$(http POST "$BANK/withdraw" '{"account"
     "400 {\"error\":\"field 'amount' must be an integer, got 'lots'\"}"
 expect "body that is not JSON is refused" "$(http POST "$BANK/withdraw" 'nonsense')" \
     '400 {"error":"the body must be a JSON object"}'
+expect "unknown route answers in JSON" "$(http GET "$BANK/nowhere" | cut -c1-13)" '404 {"error":'
 expect "unknown account is a 404" "$(http POST "$BANK/withdraw" '{"account": 99, "amount": 1}')" \
     '404 {"error":"no account 99"}'
 
@@ -74,6 +75,10 @@ if [ -n "${got:-}" ] && [ "$got" != "$serial" ] && { [ "$got" = 70 ] || [ "$got"
 else
     bad "lost update shows on the live database" "${race:-workload race printed no result}"
 fi
+
+# The second race: two orders read the same MAX(id); one insert collides.
+orders="$(timeout 60 "$PY" "$HERE/workload.py" order-race 2>&1 | grep '^order-race:')"
+expect "order ids race: one of two concurrent orders fails" "$orders" "order-race: statuses 201 409"
 
 check "stop" "$PY" "$HERE/testbed.py" stop
 expect "nothing answers after stop" "$(http GET "$BANK/health" 2>/dev/null | cut -c1-3)" ""
@@ -100,6 +105,15 @@ for w in '(70, 4)' '(50, 4)'; do
         "$TESTBED_TRACE_DIR/bank.jsonl" && writes=$((writes + 1))
 done
 expect "the trace shows both race writes computed from balance 100" "$writes" 2
+
+# The committed recordings in examples/bank still show what their README says.
+EXAMPLES="$HERE/../../examples/bank"
+for v in clean:0 violating:1 lost-update:0; do
+    n="$("$PY" "$HERE/traces.py" overdrafts "$EXAMPLES/${v%%:*}" 2>&1 | wc -l)"
+    expect "examples/bank/${v%%:*}: ${v##*:} committed overdraft(s)" "$n" "${v##*:}"
+done
+expect "examples/bank/clean has a rollback" \
+    "$("$PY" "$HERE/traces.py" names "$EXAMPLES/clean" 2>&1 | grep -cx rollback)" 1
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

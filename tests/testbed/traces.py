@@ -5,6 +5,9 @@
   traces.py names DIR        every distinct span name, one per line
   traces.py attr DIR KEY     how many spans carry attribute KEY
   traces.py hops DIR         how many spans have a parent in another service
+  traces.py overdrafts DIR   traces whose withdrawal committed although the
+                             fetched balance was lower than the amount (the
+                             bank invariant, checked here without rulecheck)
 
 Only the standard library: it also runs without the virtualenv.
 """
@@ -43,8 +46,33 @@ def load(folder: str):
     return spans
 
 
+def int_attr(span, key: str):
+    for a in span.get("attributes", []):
+        if a.get("key") == key and "intValue" in a.get("value", {}):
+            return int(a["value"]["intValue"])
+    return None
+
+
+def overdrafts(spans):
+    """Trace ids (base64, as written) with fetch-balance amount < withdrawal
+    amount, a commit and no rollback."""
+    by_trace = {}
+    for _, span in spans:
+        by_trace.setdefault(span.get("traceId"), []).append(span)
+    found = []
+    for trace_id, members in sorted(by_trace.items()):
+        names = {s.get("name") for s in members}
+        fetched = [int_attr(s, "amount") for s in members if s.get("name") == "fetch-balance"]
+        taken = [int_attr(s, "amount") for s in members if s.get("name") == "withdrawal"]
+        if "commit" in names and "rollback" not in names and any(
+            f is not None and t is not None and f < t for f in fetched for t in taken
+        ):
+            found.append(trace_id)
+    return found
+
+
 def main() -> None:
-    if len(sys.argv) < 3 or sys.argv[1] not in ("summary", "names", "attr", "hops"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("summary", "names", "attr", "hops", "overdrafts"):
         sys.exit(__doc__)
     spans = load(sys.argv[2])
     if sys.argv[1] == "summary":
@@ -70,6 +98,9 @@ def main() -> None:
                 and service_of[s["parentSpanId"]] != service
             )
         )
+    elif sys.argv[1] == "overdrafts":
+        for trace_id in overdrafts(spans):
+            print(trace_id)
     else:
         if len(sys.argv) != 4:
             sys.exit(__doc__)

@@ -13,6 +13,8 @@
 `workload.py bank` runs steps 2 and 5 only (the examples/bank recordings).
 `workload.py race` sends two withdrawals from account 4 at once and prints
 the final balance: the lost update on the live database.
+`workload.py order-race` places two orders at once and prints both statuses:
+both read the same MAX(id), so one insert fails (201 and 409).
 
 Each request's expected status is checked; a mismatch exits 1. Every call
 has a timeout.
@@ -91,6 +93,27 @@ def bank_only():
     overdraft()
 
 
+def together(method: str, url: str, bodies: list):
+    """Sends one request per body at the same moment; their (status, answer)s."""
+    results = [None] * len(bodies)
+    barrier = threading.Barrier(len(bodies))
+
+    def send(i: int):
+        barrier.wait(timeout=TIMEOUT_S)
+        results[i] = call(method, url, bodies[i])
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=2 * TIMEOUT_S)
+    for body, result in zip(bodies, results):
+        if result is None:
+            sys.exit(f"workload: {method} {url} {json.dumps(body)} did not finish")
+        print(f"  {result[0]} {method} {url} {json.dumps(body)} -> {json.dumps(result[1])}")
+    return results
+
+
 def race():
     """Two withdrawals from account 4 sent together; prints the final balance.
 
@@ -99,25 +122,18 @@ def race():
     """
     bank = config.BANK_URL
     start = step("GET", bank + "/accounts/4", None, 200)["balance"]
-    results = {}
-    barrier = threading.Barrier(2)
-
-    def send(amount: int):
-        barrier.wait(timeout=TIMEOUT_S)
-        results[amount] = call("POST", bank + "/withdraw", {"account": 4, "amount": amount})
-
-    threads = [threading.Thread(target=send, args=(a,)) for a in (30, 50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=2 * TIMEOUT_S)
-    for amount, (status, answer) in sorted(results.items()):
-        print(f"  {status} POST {bank}/withdraw account 4 amount {amount} -> {json.dumps(answer)}")
+    together("POST", bank + "/withdraw", [{"account": 4, "amount": a} for a in (30, 50)])
     final = step("GET", bank + "/accounts/4", None, 200)["balance"]
     print(f"race: start {start}, withdrew 30 and 50 at once, final {final}, serial would be {start - 80}")
 
 
-SCENARIOS = {"full": full, "bank": bank_only, "race": race}
+def order_race():
+    order = {"account": 3, "item": "pen", "price": 5}
+    results = together("POST", config.SHOP_URL + "/orders", [order, order])
+    print("order-race: statuses " + " ".join(str(s) for s in sorted(r[0] for r in results)))
+
+
+SCENARIOS = {"full": full, "bank": bank_only, "race": race, "order-race": order_race}
 
 if __name__ == "__main__":
     name = sys.argv[1] if len(sys.argv) > 1 else "full"

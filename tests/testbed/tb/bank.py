@@ -17,17 +17,12 @@ import time
 from flask import Flask
 from opentelemetry import trace
 
-from . import body, config, db, tracing
+from . import body, config, db, errors, tracing
 
 app = Flask("bank")
 provider = tracing.instrument("bank", app)
 tracer = trace.get_tracer("testbed.bank")
-
-
-@app.errorhandler(body.BadRequest)
-def bad_request(err):
-    return {"error": str(err)}, 400
-
+errors.answer_in_json(app)
 
 @app.get("/accounts/<int:account>")
 def get_account(account: int):

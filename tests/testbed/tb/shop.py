@@ -14,19 +14,17 @@ through the bank's racy withdrawal.
 conflicts with no other.
 """
 
+import time
+
+import pymysql
 import requests
 from flask import Flask
 
-from . import body, config, db, tracing
+from . import body, config, db, errors, tracing
 
 app = Flask("shop")
 provider = tracing.instrument("shop", app)
-
-
-@app.errorhandler(body.BadRequest)
-def bad_request(err):
-    return {"error": str(err)}, 400
-
+errors.answer_in_json(app)
 
 def _bank(method: str, path: str, **kwargs):
     """A call to the bank; (None, message) when the bank cannot be reached."""
@@ -54,10 +52,16 @@ def place_order():
     with db.connect(config.SHOP_DB) as conn, conn.cursor() as cur:
         cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders")
         (order_id,) = cur.fetchone()
-        cur.execute(
-            "INSERT INTO orders (id, account_id, item, price, status) VALUES (%s, %s, %s, %s, %s)",
-            (order_id, req["account"], req["item"], price, "new"),
-        )
+        time.sleep(config.SLEEP_MS / 1000)
+        try:
+            cur.execute(
+                "INSERT INTO orders (id, account_id, item, price, status) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (order_id, req["account"], req["item"], price, "new"),
+            )
+        except pymysql.IntegrityError:
+            conn.rollback()
+            return {"error": f"order id {order_id} was taken by a concurrent order"}, 409
         conn.commit()
     return {"id": order_id, "status": "new"}, 201
 
