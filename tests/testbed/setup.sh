@@ -85,7 +85,10 @@ PY
 then
     command -v mariadb >/dev/null || die "cannot log in as root over TCP, and no mariadb client to fix it"
     say "allowing root over TCP at $DB_HOST with an empty password"
+    # Both accounts: without skip-name-resolve, 127.0.0.1 is seen as localhost.
     mariadb -uroot -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
-        GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;" \
+        GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
+        ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');
+        FLUSH PRIVILEGES;" \
         || die "could not grant root over TCP (is TESTBED_DB_PASSWORD needed?)"
 fi

@@ -1,4 +1,5 @@
-"""HTTP request and response bodies as attributes of the server span.
+"""HTTP request and response bodies (and the request's content type) as
+attributes of the server span.
 
 OpenTelemetry has no standard body attribute; the design names these two
 (`http.request.body`, `http.response.body`) so that rulecheck's pairs can
@@ -24,6 +25,11 @@ def record_bodies(app: Flask) -> None:
             body = request.get_data(cache=True, as_text=True)
             if body:
                 span.set_attribute("http.request.body", _clip(body))
+            # So that a replay can send the body as it came. The WSGI
+            # instrumentation's header capture cannot see this one (WSGI keeps
+            # it outside the HTTP_* keys); named and shaped as OTel names headers.
+            if request.content_type:
+                span.set_attribute("http.request.header.content_type", [request.content_type])
 
     @app.after_request
     def response_body(response: Response) -> Response:
