@@ -4,6 +4,12 @@
 # exits non-zero when anything failed. Bounded: every step has a timeout.
 set -uo pipefail
 
+# The whole run is bounded too: at 290 s the watchdog stops it (and its
+# trap still stops the services).
+if [ -z "${TESTBED_SELFTEST_WATCHED:-}" ]; then
+    TESTBED_SELFTEST_WATCHED=1 exec timeout -k 20 290 "$0" "$@"
+fi
+
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PY="$HERE/.venv/bin/python"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/testbed-selftest.XXXXXX")"
@@ -29,7 +35,12 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+interrupted() {
+    bad "selftest interrupted or out of time"
+    echo "$passed passed, $failed failed"
+    exit 1
+}
+trap interrupted INT TERM
 
 # Setup: the first run may install; the second must find everything there.
 if timeout 240 "$HERE/setup.sh"; then ok "setup.sh"; else

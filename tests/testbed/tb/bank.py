@@ -17,7 +17,7 @@ import time
 from flask import Flask
 from opentelemetry import trace
 
-from . import body, config, db, errors, tracing
+from . import config, db, errors, fields, tracing
 
 app = Flask("bank")
 provider = tracing.instrument("bank", app)
@@ -37,8 +37,8 @@ def get_account(account: int):
 
 @app.post("/withdraw")
 def withdraw():
-    req = body.fields({"account": int, "amount": int})
-    account, amount = req["account"], body.positive("amount", req["amount"])
+    req = fields.require({"account": int, "amount": int})
+    account, amount = req["account"], fields.positive("amount", req["amount"])
     with db.connect(config.BANK_DB) as conn, conn.cursor() as cur:
         with tracer.start_as_current_span("fetch-balance") as span:
             span.set_attribute("account", account)
@@ -71,8 +71,8 @@ def withdraw():
 
 @app.post("/deposit")
 def deposit():
-    req = body.fields({"account": int, "amount": int})
-    account, amount = req["account"], body.positive("amount", req["amount"])
+    req = fields.require({"account": int, "amount": int})
+    account, amount = req["account"], fields.positive("amount", req["amount"])
     with db.connect(config.BANK_DB) as conn, conn.cursor() as cur:
         # Atomic on its own, yet still lost when it lands inside a
         # withdrawal's read-sleep-write window.

@@ -8,7 +8,7 @@ import pymysql
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from .body import BadRequest
+from .fields import BadRequest
 
 
 def answer_in_json(app: Flask) -> None:

@@ -20,7 +20,7 @@ import pymysql
 import requests
 from flask import Flask
 
-from . import body, config, db, errors, tracing
+from . import config, db, errors, fields, tracing
 
 app = Flask("shop")
 provider = tracing.instrument("shop", app)
@@ -39,8 +39,8 @@ def _bank(method: str, path: str, **kwargs):
 
 @app.post("/orders")
 def place_order():
-    req = body.fields({"account": int, "item": str, "price": int})
-    price = body.positive("price", req["price"])
+    req = fields.require({"account": int, "item": str, "price": int})
+    price = fields.positive("price", req["price"])
     resp, err = _bank("GET", f"/accounts/{req['account']}")
     if resp is None:
         return {"error": err}, 502
@@ -110,9 +110,9 @@ def pay_order(order_id: int):
 
 @app.post("/reviews")
 def add_review():
-    req = body.fields({"item": str, "stars": int, "text": str})
+    req = fields.require({"item": str, "stars": int, "text": str})
     if not 1 <= req["stars"] <= 5:
-        raise body.BadRequest(f"field 'stars' must be 1 to 5, got {req['stars']}")
+        raise fields.BadRequest(f"field 'stars' must be 1 to 5, got {req['stars']}")
     with db.connect(config.SHOP_DB) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO reviews (item, stars, body) VALUES (%s, %s, %s)",

@@ -7,7 +7,7 @@ class BadRequest(Exception):
     """The client sent something the endpoint cannot use; the text says what."""
 
 
-def fields(spec: dict) -> dict:
+def require(spec: dict) -> dict:
     """The body's fields named in `spec` ({name: type}), each checked.
 
     Integers must be whole numbers (booleans are not), strings non-empty.
