@@ -19,6 +19,7 @@ BANK="http://${TESTBED_HOST:-127.0.0.1}:${TESTBED_BANK_PORT:-5101}"
 
 passed=0
 failed=0
+skipped=0
 ok() { passed=$((passed + 1)); echo "ok   - $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $1"; [ $# -lt 2 ] || echo "       $2"; }
 # check NAME CMD...: CMD must exit 0 within 60 s.
@@ -37,16 +38,23 @@ cleanup() {
 trap cleanup EXIT
 interrupted() {
     bad "selftest interrupted or out of time"
-    echo "$passed passed, $failed failed"
+    echo "$passed passed, $failed failed, $skipped skipped"
     exit 1
 }
 trap interrupted INT TERM
 
 # Setup: the first run may install; the second must find everything there.
 if timeout 240 "$HERE/setup.sh"; then ok "setup.sh"; else
-    bad "setup.sh"; echo "$passed passed, $failed failed"; exit 1
+    bad "setup.sh"; echo "$passed passed, $failed failed, $skipped skipped"; exit 1
 fi
 expect "setup.sh is quiet when all is there" "$(timeout 60 "$HERE/setup.sh" 2>&1)" ""
+
+# MariaDB down and never initialised: in private namespaces, the real server untouched.
+if [ "$(id -u)" = 0 ] && unshare --mount --pid --fork --net true 2>/dev/null; then
+    check "setup.sh initialises, starts and opens a fresh MariaDB (namespaced)" "$HERE/setup-fresh-test.sh"
+else
+    skipped=$((skipped + 1)); echo "skip - setup.sh on a fresh MariaDB (needs root and unshare)"
+fi
 
 # http METHOD URL [BODY]: prints "<status> <body>". Method RAW is a POST
 # without Content-Type, as a replay that lost the header would send it.
@@ -130,5 +138,5 @@ done
 expect "examples/bank/clean has a rollback" \
     "$("$PY" "$HERE/traces.py" names "$EXAMPLES/clean" 2>&1 | grep -cx rollback)" 1
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
