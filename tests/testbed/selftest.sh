@@ -15,6 +15,9 @@ PY="$HERE/.venv/bin/python"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/testbed-selftest.XXXXXX")"
 export TESTBED_STATE_DIR="$WORK/state"
 export TESTBED_TRACE_DIR="$WORK/traces"
+# A wider read-write window than the default 100 ms, so that the races below
+# show even on a loaded machine.
+export TESTBED_SLEEP_MS="${TESTBED_SLEEP_MS:-300}"
 BANK="http://${TESTBED_HOST:-127.0.0.1}:${TESTBED_BANK_PORT:-5101}"
 
 passed=0
