@@ -2,7 +2,11 @@
 //! system in every order, restoring the databases in between.
 //!
 //! Architecture invariant: `run` reads pair files and talks to services and
-//! databases; it knows nothing of traces or rule evaluation beyond the
-//! invariants it is handed.
+//! databases; it knows nothing of traces or rule evaluation.
 
+pub mod endpoints;
+pub mod executor;
+pub mod replay;
 pub mod snapshot;
+pub mod state;
+pub mod verdict;

@@ -1,0 +1,248 @@
+//! Running every schedule of every pair, restoring the databases around
+//! each one, whatever happens: a failed request, a database error or
+//! Ctrl-C all end with the snapshot restored and discarded.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use mysql_async::{Conn, Opts};
+use serde::Serialize;
+
+use crate::pairs::format::{Pair, Request};
+
+use super::endpoints::{DbTarget, Targets};
+use super::replay::{self, Response};
+use super::snapshot::{self, Snapshot};
+use super::state;
+use super::verdict::{decide, Ignore, Outcome, OutcomeDiff, Verdict};
+
+pub struct Config {
+    pub targets: Targets,
+    pub dbs: Vec<DbTarget>,
+    /// Concurrent runs per pair.
+    pub repeat: usize,
+    /// Seeds the random offsets of concurrent sends.
+    pub seed: u64,
+    /// Largest random delay before each concurrent send.
+    pub max_offset: Duration,
+    pub timeout: Duration,
+    pub ignore: Ignore,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScheduleRecord {
+    pub name: String,
+    pub a: Response,
+    pub b: Response,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PairReport {
+    pub id: String,
+    pub a: String,
+    pub b: String,
+    pub verdict: Verdict,
+    /// Why there is no verdict, naming the schedule that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub schedules: Vec<ScheduleRecord>,
+    pub diffs: Vec<OutcomeDiff>,
+    pub seconds: f64,
+}
+
+pub fn describe(r: &Request) -> String {
+    format!("{} {}", r.method, r.url)
+}
+
+/// Opens a connection to every database of the pair that has a `--db`.
+async fn connect(cfg: &Config, pair: &Pair) -> Result<Vec<(DbTarget, Conn)>, String> {
+    let mut out = Vec::new();
+    let wanted: Vec<&DbTarget> = if pair.databases.is_empty() {
+        cfg.dbs.iter().collect()
+    } else {
+        cfg.dbs.iter().filter(|d| pair.databases.contains(&d.name)).collect()
+    };
+    for db in wanted {
+        let opts = Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?;
+        let conn = Conn::new(opts)
+            .await
+            .map_err(|e| format!("cannot connect to {} ({}): {e}", db.name, db.display_url()))?;
+        out.push((db.clone(), conn));
+    }
+    Ok(out)
+}
+
+async fn restore_all(conns: &mut [(DbTarget, Conn)], snaps: &[Snapshot]) -> Result<(), String> {
+    for ((db, conn), snap) in conns.iter_mut().zip(snaps) {
+        snap.restore(conn).await.map_err(|e| format!("restoring {}: {e}", db.name))?;
+    }
+    Ok(())
+}
+
+async fn capture_all(conns: &mut [(DbTarget, Conn)], snaps: &[Snapshot]) -> Result<BTreeMap<String, state::DbState>, String> {
+    let mut out = BTreeMap::new();
+    for ((db, conn), snap) in conns.iter_mut().zip(snaps) {
+        let tables: Vec<String> = snap.tables().map(str::to_string).collect();
+        let s = state::capture(conn, &db.schema, &tables)
+            .await
+            .map_err(|e| format!("reading the state of {}: {e}", db.name))?;
+        out.insert(db.name.clone(), s);
+    }
+    Ok(out)
+}
+
+enum Order {
+    Serial { a_first: bool },
+    Concurrent { offset_a: Duration, offset_b: Duration },
+}
+
+async fn play(client: &reqwest::Client, cfg: &Config, pair: &Pair, order: &Order) -> (Response, Response) {
+    match order {
+        Order::Serial { a_first: true } => {
+            let a = replay::send(client, &cfg.targets, &pair.a, cfg.timeout).await;
+            let b = replay::send(client, &cfg.targets, &pair.b, cfg.timeout).await;
+            (a, b)
+        }
+        Order::Serial { a_first: false } => {
+            let b = replay::send(client, &cfg.targets, &pair.b, cfg.timeout).await;
+            let a = replay::send(client, &cfg.targets, &pair.a, cfg.timeout).await;
+            (a, b)
+        }
+        Order::Concurrent { offset_a, offset_b } => {
+            let send_a = async {
+                tokio::time::sleep(*offset_a).await;
+                replay::send(client, &cfg.targets, &pair.a, cfg.timeout).await
+            };
+            let send_b = async {
+                tokio::time::sleep(*offset_b).await;
+                replay::send(client, &cfg.targets, &pair.b, cfg.timeout).await
+            };
+            tokio::join!(send_a, send_b)
+        }
+    }
+}
+
+/// Runs one pair: snapshot, every schedule, restore, discard.
+pub async fn run_pair(client: &reqwest::Client, cfg: &Config, pair: &Pair, rng: &mut fastrand::Rng) -> PairReport {
+    let started = Instant::now();
+    let mut report = PairReport {
+        id: pair.id.clone(),
+        a: describe(&pair.a),
+        b: describe(&pair.b),
+        verdict: Verdict::Error,
+        error: None,
+        schedules: Vec::new(),
+        diffs: Vec::new(),
+        seconds: 0.0,
+    };
+    let mut conns = match connect(cfg, pair).await {
+        Ok(c) => c,
+        Err(e) => {
+            report.error = Some(e);
+            return report;
+        }
+    };
+    let mut snaps = Vec::new();
+    for (db, conn) in conns.iter_mut() {
+        match Snapshot::take(conn, &db.schema, None).await {
+            Ok(s) => snaps.push(s),
+            Err(e) => {
+                report.error = Some(format!("snapshot of {}: {e}", db.name));
+                discard_all(&mut conns, snaps).await;
+                return report;
+            }
+        }
+    }
+    let mut orders = vec![
+        ("A;B".to_string(), Order::Serial { a_first: true }),
+        ("B;A".to_string(), Order::Serial { a_first: false }),
+    ];
+    for i in 0..cfg.repeat {
+        let max = cfg.max_offset.as_micros() as u64;
+        orders.push((
+            format!("A||B #{}", i + 1),
+            Order::Concurrent {
+                offset_a: Duration::from_micros(rng.u64(0..=max)),
+                offset_b: Duration::from_micros(rng.u64(0..=max)),
+            },
+        ));
+    }
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (name, order) in &orders {
+        if let Err(e) = restore_all(&mut conns, &snaps).await {
+            report.error = Some(format!("before {name}: {e}"));
+            break;
+        }
+        let (a, b) = play(client, cfg, pair, order).await;
+        let failed = a.error.clone().or(b.error.clone());
+        report.schedules.push(ScheduleRecord {
+            name: name.clone(),
+            a: a.clone(),
+            b: b.clone(),
+            error: failed.clone(),
+        });
+        if let Some(e) = failed {
+            report.error = Some(format!("schedule {name} failed: {e}"));
+            break;
+        }
+        match capture_all(&mut conns, &snaps).await {
+            Ok(state) => outcomes.push(Outcome { a, b, state }),
+            Err(e) => {
+                report.error = Some(format!("after {name}: {e}"));
+                break;
+            }
+        }
+    }
+    if let Err(e) = restore_all(&mut conns, &snaps).await {
+        report.error.get_or_insert(format!("final restore: {e}"));
+    }
+    discard_all(&mut conns, snaps).await;
+    if report.error.is_none() && outcomes.len() >= 2 {
+        let (verdict, diffs) = decide(&cfg.ignore, &outcomes[0], &outcomes[1], &outcomes[2..]);
+        report.verdict = verdict;
+        report.diffs = diffs;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    report
+}
+
+async fn discard_all(conns: &mut [(DbTarget, Conn)], snaps: Vec<Snapshot>) {
+    for ((db, conn), snap) in conns.iter_mut().zip(snaps) {
+        if let Err(e) = snap.discard(conn).await {
+            eprintln!("warning: could not drop the snapshot of {}: {e}", db.name);
+        }
+    }
+}
+
+/// Refuses to start over a snapshot a killed run left behind.
+pub async fn check_leftovers(cfg: &Config) -> Result<(), String> {
+    for db in &cfg.dbs {
+        let mut conn = Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
+            .await
+            .map_err(|e| format!("cannot connect to {} ({}): {e}", db.name, db.display_url()))?;
+        let left = snapshot::leftovers(&mut conn).await.map_err(|e| e.to_string())?;
+        if left.contains(&snapshot::side_schema(&db.schema)) {
+            return Err(format!(
+                "a snapshot of {} from an interrupted run is still on the server; run `rulecheck run --recover --db …` to restore it",
+                db.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Restores every leftover snapshot on the given servers.
+pub async fn recover(dbs: &[DbTarget]) -> Result<Vec<String>, String> {
+    let mut restored = Vec::new();
+    for db in dbs {
+        let mut conn = Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
+            .await
+            .map_err(|e| format!("cannot connect to {} ({}): {e}", db.name, db.display_url()))?;
+        restored.extend(snapshot::recover(&mut conn).await.map_err(|e| e.to_string())?);
+    }
+    restored.sort();
+    restored.dedup();
+    Ok(restored)
+}
