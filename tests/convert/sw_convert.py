@@ -376,31 +376,34 @@ def to_jaeger(spans: list[SwSpan]) -> dict:
 def zipkin_ids(spans: list[SwSpan]) -> tuple[dict, set]:
     """Zipkin ids per SkyWalking span, Brave style.
 
-    An Entry span whose CROSS_PROCESS parent is an Exit span of another
-    service takes that client span's id (the server half of a shared span).
-    Only the first such Entry per Exit shares; a same-service call keeps its
-    own id, since the reader could not tell the halves' children apart.
+    An Entry span whose CROSS_PROCESS parent is an Exit span takes that
+    client span's id (the server half of a shared span). Readers tell the
+    halves' children apart by service name, so an Entry shares only where
+    that is unambiguous: it is the Exit's one child of its service, the
+    services differ, and each of its own children is of its service. Other
+    Entry spans (a retried call, a call to the same service) keep their ids.
     """
     by_key = {s.key: s for s in spans}
+    children: dict[tuple[str, int], list[SwSpan]] = {}
+    for s in spans:
+        if s.refs:
+            children.setdefault(s.refs[0].sw_parent, []).append(s)
     zid = {s.key: s.id for s in spans}
     shared = set()
-    taken = set()
     for s in spans:
-        if s.kind != "server" or not s.refs:
+        if s.kind != "server" or not s.refs or s.refs[0].follows:
             continue
-        r = s.refs[0]
-        parent = by_key.get(r.sw_parent)
+        client = by_key.get(s.refs[0].sw_parent)
         if (
-            not r.follows
-            and parent is not None
-            and parent.kind == "client"
-            and parent.service != s.service
-            and parent.key not in taken
-            and parent.trace == s.trace
+            client is not None
+            and client.kind == "client"
+            and client.service != s.service
+            and client.trace == s.trace
+            and [c.key for c in children[client.key] if c.service == s.service] == [s.key]
+            and all(c.service == s.service for c in children.get(s.key, []))
         ):
-            taken.add(parent.key)
             shared.add(s.key)
-            zid[s.key] = parent.id
+            zid[s.key] = client.id
     return zid, shared
 
 
