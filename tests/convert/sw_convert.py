@@ -626,9 +626,11 @@ def convert_file(path: str, out_dir: str) -> int:
 
 
 def source_files(src_dir: str) -> list[str]:
-    names = sorted(
-        n for n in os.listdir(src_dir) if stem(n) != n and os.path.isfile(os.path.join(src_dir, n))
-    )
+    def is_trace(name: str) -> bool:
+        plain = name.removesuffix(".gz")
+        return plain.endswith((".json", ".jsonl")) and os.path.isfile(os.path.join(src_dir, name))
+
+    names = sorted(n for n in os.listdir(src_dir) if is_trace(n))
     return [os.path.join(src_dir, n) for n in names]
 
 
