@@ -4,6 +4,7 @@
 
 mod facts_cmd;
 mod inputs;
+mod run_cmd;
 mod schema_cmd;
 
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ pub enum Command {
     Facts(FactsArgs),
     /// Print the built-in fact schema with the meaning of each column.
     Schema,
+    /// Replay candidate pairs against the live system in every order, restoring databases in between.
+    Run(RunArgs),
 }
 
 /// Options shared by every command that reads traces.
@@ -60,6 +63,43 @@ pub struct FactsArgs {
     pub out: PathBuf,
 }
 
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Pair file written by `rulecheck pairs` (not needed with --recover).
+    #[arg(value_name = "PAIRS", required_unless_present = "recover")]
+    pub pairs: Option<PathBuf>,
+    /// Where requests go: NAME=URL, NAME a service name or a recorded host[:port]; unmapped requests use the recorded URL.
+    #[arg(long = "target", value_name = "NAME=URL")]
+    pub targets: Vec<String>,
+    /// Database instance as lowered (peer/dbname) = mysql://USER[:PASSWORD]@HOST:PORT/DB (password also from MYSQL_PWD).
+    #[arg(long = "db", value_name = "NAME=URL", required = true)]
+    pub dbs: Vec<String>,
+    /// Concurrent runs (A||B) per pair.
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// Seed of the random offsets of concurrent sends, so a run can be repeated.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Largest random delay before a concurrent send, in milliseconds.
+    #[arg(long, default_value_t = 20)]
+    pub max_offset_ms: u64,
+    /// Timeout of one request, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Volatile response fields to ignore, as JSON pointers (/data/timestamp).
+    #[arg(long = "ignore", value_name = "JSONPOINTER")]
+    pub ignore: Vec<String>,
+    /// Volatile database columns to ignore, as TABLE.COLUMN.
+    #[arg(long = "ignore-column", value_name = "TABLE.COLUMN")]
+    pub ignore_columns: Vec<String>,
+    /// Report folder: report.json and summary.txt.
+    #[arg(long, value_name = "DIR", default_value = "rulecheck-run")]
+    pub out: PathBuf,
+    /// Restore and remove snapshots left behind by an interrupted run, then exit.
+    #[arg(long)]
+    pub recover: bool,
+}
+
 /// Parses the arguments and runs the command; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -73,5 +113,6 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Facts(args) => facts_cmd::run(&args),
         Command::Schema => schema_cmd::run(),
+        Command::Run(args) => run_cmd::run(&args),
     }
 }

@@ -25,15 +25,19 @@ impl Targets {
             let (name, url) = match spec.split_once('=') {
                 Some((n, u)) => (n.to_string(), u.to_string()),
                 None => {
-                    let (_, authority, _) =
-                        split_url(spec).ok_or_else(|| format!("--target {spec}: expected NAME=URL or an http:// URL"))?;
+                    let (_, authority, _) = split_url(spec).ok_or_else(|| {
+                        format!("--target {spec}: expected NAME=URL or an http:// URL")
+                    })?;
                     (authority.to_string(), spec.clone())
                 }
             };
             if split_url(&url).is_none() {
-                return Err(format!("--target {spec}: `{url}` is not an http:// or https:// URL"));
+                return Err(format!(
+                    "--target {spec}: `{url}` is not an http:// or https:// URL"
+                ));
             }
-            t.by_name.insert(name, url.trim_end_matches('/').to_string());
+            t.by_name
+                .insert(name, url.trim_end_matches('/').to_string());
         }
         Ok(t)
     }
@@ -67,9 +71,12 @@ pub struct DbTarget {
 
 impl DbTarget {
     pub fn parse(spec: &str) -> Result<DbTarget, String> {
-        let (name, url) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("--db {}: expected NAME=mysql://USER@HOST:PORT/DB", redact(spec)))?;
+        let (name, url) = spec.split_once('=').ok_or_else(|| {
+            format!(
+                "--db {}: expected NAME=mysql://USER@HOST:PORT/DB",
+                redact(spec)
+            )
+        })?;
         let rest = url
             .strip_prefix("mysql://")
             .ok_or_else(|| format!("--db {name}: the URL must start with mysql://"))?;
@@ -126,20 +133,35 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            t.rewrite("ts-cancel-service", "http://ts-cancel-service:18885/api/v1/cancel?x=1"),
+            t.rewrite(
+                "ts-cancel-service",
+                "http://ts-cancel-service:18885/api/v1/cancel?x=1"
+            ),
             "http://127.0.0.1:9001/api/v1/cancel?x=1"
         );
-        assert_eq!(t.rewrite("other", "http://bank:8081/pay"), "http://127.0.0.1:9002/pay");
+        assert_eq!(
+            t.rewrite("other", "http://bank:8081/pay"),
+            "http://127.0.0.1:9002/pay"
+        );
         assert_eq!(t.rewrite("x", "http://unmapped:1/a"), "http://unmapped:1/a");
         assert!(Targets::parse(&["nourl".into()]).is_err());
     }
 
     #[test]
     fn db_urls_never_show_passwords() {
-        let d = DbTarget::parse("127.0.0.1:3306/bank=mysql://root:s3cret@127.0.0.1:3306/testbed_bank").unwrap();
+        let d =
+            DbTarget::parse("127.0.0.1:3306/bank=mysql://root:s3cret@127.0.0.1:3306/testbed_bank")
+                .unwrap();
         assert_eq!(d.schema, "testbed_bank");
-        assert_eq!(d.display_url(), "mysql://root:***@127.0.0.1:3306/testbed_bank");
-        assert!(!DbTarget::parse("x=mysql://root:pw@h:1").unwrap_err().contains("pw"));
-        assert!(!DbTarget::parse("mysql://root:pw@h:1/db").unwrap_err().contains("pw"));
+        assert_eq!(
+            d.display_url(),
+            "mysql://root:***@127.0.0.1:3306/testbed_bank"
+        );
+        assert!(!DbTarget::parse("x=mysql://root:pw@h:1")
+            .unwrap_err()
+            .contains("pw"));
+        assert!(!DbTarget::parse("mysql://root:pw@h:1/db")
+            .unwrap_err()
+            .contains("pw"));
     }
 }

@@ -62,7 +62,10 @@ async fn connect(cfg: &Config, pair: &Pair) -> Result<Vec<(DbTarget, Conn)>, Str
     let wanted: Vec<&DbTarget> = if pair.databases.is_empty() {
         cfg.dbs.iter().collect()
     } else {
-        cfg.dbs.iter().filter(|d| pair.databases.contains(&d.name)).collect()
+        cfg.dbs
+            .iter()
+            .filter(|d| pair.databases.contains(&d.name))
+            .collect()
     };
     for db in wanted {
         let opts = Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?;
@@ -76,12 +79,17 @@ async fn connect(cfg: &Config, pair: &Pair) -> Result<Vec<(DbTarget, Conn)>, Str
 
 async fn restore_all(conns: &mut [(DbTarget, Conn)], snaps: &[Snapshot]) -> Result<(), String> {
     for ((db, conn), snap) in conns.iter_mut().zip(snaps) {
-        snap.restore(conn).await.map_err(|e| format!("restoring {}: {e}", db.name))?;
+        snap.restore(conn)
+            .await
+            .map_err(|e| format!("restoring {}: {e}", db.name))?;
     }
     Ok(())
 }
 
-async fn capture_all(conns: &mut [(DbTarget, Conn)], snaps: &[Snapshot]) -> Result<BTreeMap<String, state::DbState>, String> {
+async fn capture_all(
+    conns: &mut [(DbTarget, Conn)],
+    snaps: &[Snapshot],
+) -> Result<BTreeMap<String, state::DbState>, String> {
     let mut out = BTreeMap::new();
     for ((db, conn), snap) in conns.iter_mut().zip(snaps) {
         let tables: Vec<String> = snap.tables().map(str::to_string).collect();
@@ -94,11 +102,21 @@ async fn capture_all(conns: &mut [(DbTarget, Conn)], snaps: &[Snapshot]) -> Resu
 }
 
 enum Order {
-    Serial { a_first: bool },
-    Concurrent { offset_a: Duration, offset_b: Duration },
+    Serial {
+        a_first: bool,
+    },
+    Concurrent {
+        offset_a: Duration,
+        offset_b: Duration,
+    },
 }
 
-async fn play(client: &reqwest::Client, cfg: &Config, pair: &Pair, order: &Order) -> (Response, Response) {
+async fn play(
+    client: &reqwest::Client,
+    cfg: &Config,
+    pair: &Pair,
+    order: &Order,
+) -> (Response, Response) {
     match order {
         Order::Serial { a_first: true } => {
             let a = replay::send(client, &cfg.targets, &pair.a, cfg.timeout).await;
@@ -125,7 +143,12 @@ async fn play(client: &reqwest::Client, cfg: &Config, pair: &Pair, order: &Order
 }
 
 /// Runs one pair: snapshot, every schedule, restore, discard.
-pub async fn run_pair(client: &reqwest::Client, cfg: &Config, pair: &Pair, rng: &mut fastrand::Rng) -> PairReport {
+pub async fn run_pair(
+    client: &reqwest::Client,
+    cfg: &Config,
+    pair: &Pair,
+    rng: &mut fastrand::Rng,
+) -> PairReport {
     let started = Instant::now();
     let mut report = PairReport {
         id: pair.id.clone(),
@@ -219,10 +242,15 @@ async fn discard_all(conns: &mut [(DbTarget, Conn)], snaps: Vec<Snapshot>) {
 /// Refuses to start over a snapshot a killed run left behind.
 pub async fn check_leftovers(cfg: &Config) -> Result<(), String> {
     for db in &cfg.dbs {
-        let mut conn = Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
+        let mut conn =
+            Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
+                .await
+                .map_err(|e| {
+                    format!("cannot connect to {} ({}): {e}", db.name, db.display_url())
+                })?;
+        let left = snapshot::leftovers(&mut conn)
             .await
-            .map_err(|e| format!("cannot connect to {} ({}): {e}", db.name, db.display_url()))?;
-        let left = snapshot::leftovers(&mut conn).await.map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
         if left.contains(&snapshot::side_schema(&db.schema)) {
             return Err(format!(
                 "a snapshot of {} from an interrupted run is still on the server; run `rulecheck run --recover --db …` to restore it",
@@ -237,10 +265,17 @@ pub async fn check_leftovers(cfg: &Config) -> Result<(), String> {
 pub async fn recover(dbs: &[DbTarget]) -> Result<Vec<String>, String> {
     let mut restored = Vec::new();
     for db in dbs {
-        let mut conn = Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
-            .await
-            .map_err(|e| format!("cannot connect to {} ({}): {e}", db.name, db.display_url()))?;
-        restored.extend(snapshot::recover(&mut conn).await.map_err(|e| e.to_string())?);
+        let mut conn =
+            Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
+                .await
+                .map_err(|e| {
+                    format!("cannot connect to {} ({}): {e}", db.name, db.display_url())
+                })?;
+        restored.extend(
+            snapshot::recover(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
     }
     restored.sort();
     restored.dedup();

@@ -7,6 +7,7 @@
 pub mod endpoints;
 pub mod executor;
 pub mod replay;
+pub mod report;
 pub mod snapshot;
 pub mod state;
 pub mod verdict;

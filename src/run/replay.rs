@@ -24,11 +24,22 @@ pub struct Response {
 fn replayable(header: &str) -> bool {
     !matches!(
         header.to_ascii_lowercase().as_str(),
-        "host" | "content-length" | "connection" | "transfer-encoding" | "traceparent" | "tracestate" | "sw8"
+        "host"
+            | "content-length"
+            | "connection"
+            | "transfer-encoding"
+            | "traceparent"
+            | "tracestate"
+            | "sw8"
     )
 }
 
-pub async fn send(client: &reqwest::Client, targets: &Targets, req: &Request, timeout: Duration) -> Response {
+pub async fn send(
+    client: &reqwest::Client,
+    targets: &Targets,
+    req: &Request,
+    timeout: Duration,
+) -> Response {
     let url = targets.rewrite(&req.service, &req.url);
     let method = match reqwest::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes()) {
         Ok(m) => m,

@@ -28,12 +28,20 @@ fn text(v: &Value) -> String {
             format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}")
         }
         Value::Time(neg, d, h, m, s, us) => {
-            format!("{}{} {h:02}:{m:02}:{s:02}.{us:06}", if *neg { "-" } else { "" }, d)
+            format!(
+                "{}{} {h:02}:{m:02}:{s:02}.{us:06}",
+                if *neg { "-" } else { "" },
+                d
+            )
         }
     }
 }
 
-pub async fn capture(conn: &mut Conn, schema: &str, tables: &[String]) -> Result<DbState, mysql_async::Error> {
+pub async fn capture(
+    conn: &mut Conn,
+    schema: &str,
+    tables: &[String],
+) -> Result<DbState, mysql_async::Error> {
     let mut state = DbState::default();
     for table in tables {
         let keys: Vec<String> = conn
@@ -44,7 +52,11 @@ pub async fn capture(conn: &mut Conn, schema: &str, tables: &[String]) -> Result
             )
             .await?;
         let rows: Vec<Row> = conn
-            .query(format!("SELECT * FROM `{}`.`{}`", schema.replace('`', "``"), table.replace('`', "``")))
+            .query(format!(
+                "SELECT * FROM `{}`.`{}`",
+                schema.replace('`', "``"),
+                table.replace('`', "``")
+            ))
             .await?;
         for row in rows {
             let columns = row.columns();
@@ -89,7 +101,10 @@ pub fn diff(left: &DbState, right: &DbState, ignore: &[String]) -> Vec<RowDiff> 
             if ignore.iter().any(|i| *i == format!("{}.{}", key.0, name)) {
                 continue;
             }
-            let (lv, rv) = (l.and_then(|m| m.get(name)).cloned(), r.and_then(|m| m.get(name)).cloned());
+            let (lv, rv) = (
+                l.and_then(|m| m.get(name)).cloned(),
+                r.and_then(|m| m.get(name)).cloned(),
+            );
             if lv != rv {
                 columns.insert(name.clone(), (lv, rv));
             }

@@ -84,10 +84,11 @@ impl Ignore {
         self.response_eq(&x.a, &y.a)
             && self.response_eq(&x.b, &y.b)
             && x.state.keys().eq(y.state.keys())
-            && x
-                .state
-                .iter()
-                .all(|(db, s)| y.state.get(db).is_some_and(|t| diff(s, t, &self.columns).is_empty()))
+            && x.state.iter().all(|(db, s)| {
+                y.state
+                    .get(db)
+                    .is_some_and(|t| diff(s, t, &self.columns).is_empty())
+            })
     }
 }
 
@@ -102,7 +103,11 @@ pub struct OutcomeDiff {
     pub responses: BTreeMap<String, (Response, Response)>,
 }
 
-pub fn outcome_diff(ignore: &Ignore, left: (&str, &Outcome), right: (&str, &Outcome)) -> OutcomeDiff {
+pub fn outcome_diff(
+    ignore: &Ignore,
+    left: (&str, &Outcome),
+    right: (&str, &Outcome),
+) -> OutcomeDiff {
     let mut d = OutcomeDiff {
         left: left.0.to_string(),
         right: right.0.to_string(),
@@ -137,11 +142,17 @@ pub fn decide(
         .find(|(_, c)| !ignore.same(c, ab) && !ignore.same(c, ba))
     {
         let name = format!("A||B #{}", i + 1);
-        let diffs = vec![outcome_diff(ignore, ("A;B", ab), (&name, odd)), outcome_diff(ignore, ("B;A", ba), (&name, odd))];
+        let diffs = vec![
+            outcome_diff(ignore, ("A;B", ab), (&name, odd)),
+            outcome_diff(ignore, ("B;A", ba), (&name, odd)),
+        ];
         return (Verdict::NonSerializable, diffs);
     }
     if !ignore.same(ab, ba) {
-        return (Verdict::OrderDependent, vec![outcome_diff(ignore, ("A;B", ab), ("B;A", ba))]);
+        return (
+            Verdict::OrderDependent,
+            vec![outcome_diff(ignore, ("A;B", ab), ("B;A", ba))],
+        );
     }
     (Verdict::Consistent, Vec::new())
 }
