@@ -33,6 +33,8 @@ enum Doc<'a> {
 const UNKNOWN: &str = "not a SkyWalking, Jaeger, Zipkin or OTLP trace";
 
 pub fn parse(path: &Path, text: &str) -> Result<FileSpans, Problem> {
+    // Editors on Windows start UTF-8 files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(Problem::error(path, None, "empty file: not a trace"));
     }
@@ -315,12 +317,16 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
             message: format!("invalid JSON: {}", bare_message(&error)),
         };
     }
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return DocError {
-            pos,
-            span: None,
-            message: rephrase(&bare_message(&error)),
-        };
+    // A document too deeply nested for a `Value` is not one we can read.
+    let value = match serde_json::from_str::<Value>(text) {
+        Ok(value) => value,
+        Err(e) => {
+            return DocError {
+                pos: (e.line() > 0).then(|| (e.line(), e.column())),
+                span: None,
+                message: format!("invalid JSON: {}", bare_message(&e)),
+            }
+        }
     };
     let Some(format) = detect_value(&value) else {
         let found = match &value {
