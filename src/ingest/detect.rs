@@ -1,10 +1,501 @@
-//! Format detection by content.
+//! Format detection by content, in the same pass that reads the document.
+//!
+//! The top-level object's keys decide the format as they are met (`data`
+//! holding `trace.spans` or an array of traces, `trace`, `spans`,
+//! `resourceSpans`; a top-level array is Zipkin), and the value under the
+//! deciding key is read straight into that reader's borrowed structs: one
+//! parse per document, no `serde_json::Value`. Only when a document fails
+//! is it read again, slowly, to say where and why.
 
+use std::fmt;
 use std::path::Path;
 
-use super::FileSpans;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::json::Str;
+use super::sink::Sink;
+use super::{jaeger, otlp, skywalking, zipkin, FileSpans, Format};
 use crate::diag::Problem;
 
-pub fn parse(path: &Path, _text: &str) -> Result<FileSpans, Problem> {
-    Err(Problem::error(path, None, "unknown trace format"))
+/// One document, read into the structs of the format it turned out to be.
+enum Doc<'a> {
+    SkyWalking(Vec<skywalking::RawSpan<'a>>),
+    Jaeger(Vec<jaeger::RawTrace<'a>>),
+    Zipkin(Vec<zipkin::RawSpan<'a>>),
+    Otlp(Vec<otlp::ResourceSpans<'a>>),
+    /// Not a trace: what was found instead, for the message.
+    Unknown(String),
+}
+
+const UNKNOWN: &str = "not a SkyWalking, Jaeger, Zipkin or OTLP trace";
+
+pub fn parse(path: &Path, text: &str) -> Result<FileSpans, Problem> {
+    // Editors on Windows start UTF-8 files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Problem::error(path, None, "empty file: not a trace"));
+    }
+    let mut sink = Sink::new(path);
+    let format = match json_lines(text) {
+        Some(lines) => {
+            let mut first = None;
+            for (line_no, line) in lines {
+                let format =
+                    parse_doc(line, &mut sink).map_err(|e| e.into_problem(path, Some(line_no)))?;
+                first.get_or_insert(format);
+            }
+            first.unwrap_or(Format::Otlp)
+        }
+        None => parse_doc(text, &mut sink).map_err(|e| e.into_problem(path, None))?,
+    };
+    Ok(FileSpans {
+        path: path.to_path_buf(),
+        format,
+        spans: sink.spans,
+        problems: sink.problems,
+    })
+}
+
+/// The non-blank lines (numbered from 1) when the text is JSON lines: its
+/// first non-blank line is a whole JSON value and more text follows. A
+/// pretty-printed document fails the first test at once (`{` alone), a
+/// one-line document the second, so neither is parsed twice.
+fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
+    let start = text.len() - text.trim_start().len();
+    let end = start + text[start..].find('\n')?;
+    if text[end..].trim().is_empty() {
+        return None;
+    }
+    serde_json::from_str::<IgnoredAny>(&text[start..end]).ok()?;
+    Some(
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| (i + 1, l))
+            .collect(),
+    )
+}
+
+fn parse_doc(text: &str, sink: &mut Sink) -> Result<Format, DocError> {
+    let doc: Doc = match serde_json::from_str(text) {
+        Ok(doc) => doc,
+        Err(e) => return Err(diagnose(text, e)),
+    };
+    Ok(match doc {
+        Doc::SkyWalking(spans) => {
+            skywalking::convert(spans, sink);
+            Format::SkyWalking
+        }
+        Doc::Jaeger(traces) => {
+            jaeger::convert(traces, sink);
+            Format::Jaeger
+        }
+        Doc::Zipkin(spans) => {
+            zipkin::convert(spans, sink);
+            Format::Zipkin
+        }
+        Doc::Otlp(resource_spans) => {
+            otlp::convert(resource_spans, sink);
+            Format::Otlp
+        }
+        Doc::Unknown(found) => {
+            return Err(DocError {
+                pos: None,
+                span: None,
+                message: format!("{UNKNOWN} ({found})"),
+            })
+        }
+    })
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Doc<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DocVisitor)
+    }
+}
+
+struct DocVisitor;
+
+impl<'de> Visitor<'de> for DocVisitor {
+    type Value = Doc<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a trace document (an object or an array)")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Doc<'de>, S::Error> {
+        Ok(Doc::Zipkin(Vec::deserialize(SeqAccessDeserializer::new(
+            seq,
+        ))?))
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Doc<'de>, M::Error> {
+        let mut found = None;
+        let mut keys: Vec<String> = Vec::new();
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            if found.is_some() {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            match key.as_str() {
+                "data" => found = map.next_value_seed(DataSeed)?,
+                "trace" => {
+                    let trace: skywalking::RawTrace = map.next_value()?;
+                    found = Some(Doc::SkyWalking(trace.spans));
+                }
+                "spans" => found = Some(Doc::SkyWalking(map.next_value()?)),
+                "resourceSpans" => found = Some(Doc::Otlp(map.next_value()?)),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            if found.is_none() {
+                keys.push(key.into_string());
+            }
+        }
+        Ok(found.unwrap_or_else(|| Doc::Unknown(describe_keys(keys.iter().map(String::as_str)))))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Doc<'de>, E> {
+        Ok(Doc::Unknown("a boolean".into()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Doc<'de>, E> {
+        Ok(Doc::Unknown("a number".into()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Doc<'de>, E> {
+        Ok(Doc::Unknown("a number".into()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Doc<'de>, E> {
+        Ok(Doc::Unknown("a number".into()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Doc<'de>, E> {
+        Ok(Doc::Unknown("a string".into()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Doc<'de>, E> {
+        Ok(Doc::Unknown("null".into()))
+    }
+}
+
+fn describe_keys<'k>(keys: impl Iterator<Item = &'k str>) -> String {
+    let keys: Vec<&str> = keys.collect();
+    if keys.is_empty() {
+        "top-level keys: none".into()
+    } else {
+        format!("top-level keys: {}", keys.join(", "))
+    }
+}
+
+/// `data`: SkyWalking's GraphQL result `{trace: {spans}}` or Jaeger's array
+/// of traces; anything else leaves the format undecided.
+struct DataSeed;
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = Option<Doc<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(DataVisitor)
+    }
+}
+
+struct DataVisitor;
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = Option<Doc<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("SkyWalking's data.trace or Jaeger's data[]")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Self::Value, S::Error> {
+        let traces = Vec::deserialize(SeqAccessDeserializer::new(seq))?;
+        Ok(Some(Doc::Jaeger(traces)))
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+        #[derive(Deserialize)]
+        struct Data<'a> {
+            #[serde(borrow)]
+            trace: Option<skywalking::RawTrace<'a>>,
+        }
+        let data = Data::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(data.trace.map(|t| Doc::SkyWalking(t.spans)))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Why a document did not read, with its position inside the document.
+struct DocError {
+    /// 1-based line and column within the document.
+    pos: Option<(usize, usize)>,
+    /// The span the error is in: `span #3 (id …)`.
+    span: Option<String>,
+    message: String,
+}
+
+impl DocError {
+    /// `line`: the file line of a JSON-lines document (`None`: the whole file).
+    fn into_problem(self, path: &Path, line: Option<usize>) -> Problem {
+        let mut at: Vec<String> = Vec::new();
+        if let Some(span) = self.span {
+            at.push(span);
+        }
+        match (self.pos, line) {
+            (Some((l, col)), first) => {
+                at.push(format!("line {}, column {col}", first.unwrap_or(1) + l - 1))
+            }
+            (None, Some(l)) => at.push(format!("line {l}")),
+            (None, None) => {}
+        }
+        let at = (!at.is_empty()).then(|| at.join(" at "));
+        Problem::error(path, at, self.message)
+    }
+}
+
+/// serde_json's message without its " at line L column C" suffix.
+fn bare_message(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) if e.line() > 0 => s[..i].to_string(),
+        _ => s,
+    }
+}
+
+/// "invalid type: string \"abc\", expected i64" → "expected an integer,
+/// found string \"abc\"", with Rust type names in the user's words.
+fn rephrase(msg: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((found, expected)) = msg
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.rsplit_once(", expected "))
+        {
+            let expected = match expected {
+                "i64" | "u64" | "i32" | "u32" => "an integer",
+                "a sequence" => "an array",
+                "map" | "a map" => "an object",
+                e if e.starts_with("struct ") => "an object",
+                e => e,
+            };
+            let found = match found {
+                "map" => "an object",
+                "sequence" => "an array",
+                f => f,
+            };
+            return format!("expected {expected}, found {found}");
+        }
+    }
+    msg.to_string()
+}
+
+/// The slow path: says whether the document is a trace at all, and if so
+/// which span and field failed, reading it again with the path tracked.
+fn diagnose(text: &str, error: serde_json::Error) -> DocError {
+    let pos = (error.line() > 0).then(|| (error.line(), error.column()));
+    if error.is_syntax() || error.is_eof() {
+        return DocError {
+            pos,
+            span: None,
+            message: format!("invalid JSON: {}", bare_message(&error)),
+        };
+    }
+    // A document too deeply nested for a `Value` is not one we can read.
+    let value = match serde_json::from_str::<Value>(text) {
+        Ok(value) => value,
+        Err(e) => {
+            return DocError {
+                pos: (e.line() > 0).then(|| (e.line(), e.column())),
+                span: None,
+                message: format!("invalid JSON: {}", bare_message(&e)),
+            }
+        }
+    };
+    let Some(format) = detect_value(&value) else {
+        let found = match &value {
+            Value::Object(map) => describe_keys(map.keys().map(String::as_str)),
+            Value::Array(_) => "an array whose items are not Zipkin spans".into(),
+            _ => "not an object".into(),
+        };
+        return DocError {
+            pos: None,
+            span: None,
+            message: format!("{UNKNOWN} ({found})"),
+        };
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let (segments, inner) = match serde_path_to_error::deserialize::<_, Doc>(&mut de) {
+        Err(e) => {
+            let segments: Vec<Seg> = e.path().iter().map(Seg::from).collect();
+            (segments, e.into_inner())
+        }
+        Ok(_) => (Vec::new(), error),
+    };
+    let pos = (inner.line() > 0)
+        .then(|| (inner.line(), inner.column()))
+        .or(pos);
+    let message = rephrase(&bare_message(&inner));
+    match span_position(&segments, format) {
+        Some(p) => {
+            let Seg::Index(index) = segments[p] else {
+                unreachable!("span_position returns an index segment")
+            };
+            let span = walk(&value, &segments[..=p]).and_then(|v| span_id(v, format));
+            let span = match span {
+                Some(id) => format!("span #{index} (id {id})"),
+                None => format!("span #{index}"),
+            };
+            let field = render(&segments[p + 1..]);
+            DocError {
+                pos,
+                span: Some(span),
+                message: if field.is_empty() {
+                    message
+                } else {
+                    format!("field `{field}`: {message}")
+                },
+            }
+        }
+        None if segments.is_empty() => DocError {
+            pos,
+            span: None,
+            message,
+        },
+        None => DocError {
+            pos,
+            span: None,
+            message: format!("`{}`: {message}", render(&segments)),
+        },
+    }
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+    Other,
+}
+
+impl From<&serde_path_to_error::Segment> for Seg {
+    fn from(s: &serde_path_to_error::Segment) -> Self {
+        match s {
+            serde_path_to_error::Segment::Seq { index } => Seg::Index(*index),
+            serde_path_to_error::Segment::Map { key } => Seg::Key(key.clone()),
+            _ => Seg::Other,
+        }
+    }
+}
+
+fn render(segments: &[Seg]) -> String {
+    let mut out = String::new();
+    for s in segments {
+        match s {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Other => out.push_str(".?"),
+        }
+    }
+    out
+}
+
+/// Where in the path the span's index is: the last index into a `spans`
+/// array (into the top-level array for Zipkin).
+fn span_position(segments: &[Seg], format: Format) -> Option<usize> {
+    (0..segments.len()).rev().find(|&p| {
+        matches!(segments[p], Seg::Index(_))
+            && match p.checked_sub(1).map(|q| &segments[q]) {
+                Some(Seg::Key(k)) => k == "spans",
+                None => format == Format::Zipkin,
+                _ => false,
+            }
+    })
+}
+
+fn walk<'v>(mut value: &'v Value, segments: &[Seg]) -> Option<&'v Value> {
+    for s in segments {
+        value = match s {
+            Seg::Key(k) => value.get(k.as_str())?,
+            Seg::Index(i) => value.get(*i)?,
+            Seg::Other => return None,
+        };
+    }
+    Some(value)
+}
+
+fn span_id(span: &Value, format: Format) -> Option<String> {
+    let field = |k: &str| -> Option<String> {
+        match span.get(k)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    match format {
+        Format::SkyWalking => Some(format!("{}-{}", field("segmentId")?, field("spanId")?)),
+        Format::Jaeger => field("spanID"),
+        Format::Zipkin => field("id"),
+        Format::Otlp => field("spanId"),
+    }
+}
+
+/// The same decision as [`DocVisitor`], on a parsed value: used only to
+/// tell "not a trace" from "a trace with a bad field".
+fn detect_value(value: &Value) -> Option<Format> {
+    let has = |v: &Value, k: &str| v.get(k).is_some();
+    match value {
+        Value::Array(items) => (items.is_empty()
+            || items.iter().any(|i| has(i, "traceId") && has(i, "id")))
+        .then_some(Format::Zipkin),
+        Value::Object(map) => {
+            for (key, v) in map {
+                let format = match key.as_str() {
+                    "data" => match v {
+                        Value::Object(_) => v
+                            .get("trace")
+                            .filter(|t| has(t, "spans"))
+                            .map(|_| Format::SkyWalking),
+                        Value::Array(traces) => (traces.is_empty()
+                            || traces.iter().any(|t| has(t, "spans")))
+                        .then_some(Format::Jaeger),
+                        _ => None,
+                    },
+                    "trace" => has(v, "spans").then_some(Format::SkyWalking),
+                    "spans" => match v {
+                        Value::Array(spans) => (spans.is_empty()
+                            || spans.iter().any(|s| has(s, "segmentId")))
+                        .then_some(Format::SkyWalking),
+                        _ => None,
+                    },
+                    "resourceSpans" => Some(Format::Otlp),
+                    _ => None,
+                };
+                if format.is_some() {
+                    return format;
+                }
+            }
+            None
+        }
+        _ => None,
+    }
 }

@@ -1,1 +1,158 @@
-//! (reader to be written)
+//! SkyWalking: the GraphQL `queryTrace` result, `data.trace.spans[]`.
+//!
+//! A span is numbered within its segment (one thread's work), so its id is
+//! `<segmentId>-<spanId>`; `parentSpanId` points within the segment and
+//! `refs` across segments: CROSS_PROCESS to the caller's Exit span,
+//! CROSS_THREAD to the span that handed work to another thread.
+
+use serde::Deserialize;
+
+use super::json::{owned, Str};
+use super::sink::Sink;
+use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
+
+#[derive(Deserialize)]
+pub struct RawTrace<'a> {
+    #[serde(borrow)]
+    pub spans: Vec<RawSpan<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawSpan<'a> {
+    #[serde(borrow)]
+    trace_id: Str<'a>,
+    #[serde(borrow)]
+    segment_id: Str<'a>,
+    span_id: i64,
+    parent_span_id: Option<i64>,
+    #[serde(borrow)]
+    refs: Option<Vec<RawRef<'a>>>,
+    #[serde(borrow)]
+    service_code: Option<Str<'a>>,
+    start_time: i64,
+    end_time: i64,
+    #[serde(borrow)]
+    endpoint_name: Option<Str<'a>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Str<'a>>,
+    #[serde(borrow)]
+    peer: Option<Str<'a>>,
+    #[serde(borrow)]
+    component: Option<Str<'a>>,
+    #[serde(borrow)]
+    layer: Option<Str<'a>>,
+    is_error: Option<bool>,
+    #[serde(borrow)]
+    tags: Option<Vec<RawTag<'a>>>,
+    #[serde(borrow)]
+    logs: Option<Vec<RawLog<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRef<'a> {
+    #[serde(borrow)]
+    parent_segment_id: Str<'a>,
+    parent_span_id: i64,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawTag<'a> {
+    #[serde(borrow)]
+    key: Str<'a>,
+    #[serde(borrow)]
+    value: Option<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawLog<'a> {
+    time: i64,
+    #[serde(borrow)]
+    data: Option<Vec<RawTag<'a>>>,
+}
+
+fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Vec<(String, String)> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key.into_string(), owned(t.value)))
+        .collect()
+}
+
+pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
+    out.spans.reserve(raw.len());
+    for r in raw {
+        let segment = r.segment_id.into_string();
+        let id = format!("{segment}-{}", r.span_id);
+        let mut refs = Vec::new();
+        if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
+            refs.push(SpanRef {
+                parent: format!("{segment}-{p}"),
+                kind: RefKind::ChildOf,
+            });
+        }
+        for x in r.refs.unwrap_or_default() {
+            let kind = match x.kind.as_ref().map(Str::as_str) {
+                Some("CROSS_THREAD") => RefKind::FollowsFrom,
+                Some("CROSS_PROCESS") => RefKind::ChildOf,
+                other => {
+                    out.warn(
+                        &id,
+                        format!(
+                            "ref type `{}` is neither CROSS_PROCESS nor CROSS_THREAD; read as CROSS_PROCESS",
+                            other.unwrap_or("")
+                        ),
+                    );
+                    RefKind::ChildOf
+                }
+            };
+            refs.push(SpanRef {
+                parent: format!("{}-{}", x.parent_segment_id.as_str(), x.parent_span_id),
+                kind,
+            });
+        }
+        let kind = match r.kind.as_ref().map(Str::as_str) {
+            Some("Entry") => SpanKind::Server,
+            Some("Exit") => SpanKind::Client,
+            Some("Local") => SpanKind::Internal,
+            other => {
+                out.warn(
+                    &id,
+                    format!(
+                        "span type `{}` is not Entry, Exit or Local; read as Local",
+                        other.unwrap_or("")
+                    ),
+                );
+                SpanKind::Internal
+            }
+        };
+        let logs = r
+            .logs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| Log {
+                time_us: l.time.saturating_mul(1000),
+                fields: pairs(l.data),
+            })
+            .collect();
+        out.spans.push(Span {
+            trace_id: r.trace_id.into_string(),
+            service: owned(r.service_code),
+            name: owned(r.endpoint_name),
+            kind,
+            start_us: r.start_time.saturating_mul(1000),
+            end_us: r.end_time.saturating_mul(1000),
+            refs,
+            tags: pairs(r.tags),
+            logs,
+            error: r.is_error.unwrap_or(false),
+            peer: r.peer.map(Str::into_string).filter(|p| !p.is_empty()),
+            layer: r.layer.map(Str::into_string),
+            component: r.component.map(Str::into_string),
+            segment: Some((segment, r.span_id)),
+            id,
+        });
+    }
+}
