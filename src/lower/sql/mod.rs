@@ -297,3 +297,49 @@ fn python_runs(py: &Py, count: usize) -> Vec<Values<'_>> {
         other => vec![one(other)],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_thousand_executions_parse_one_template() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        for i in 0..10_000 {
+            // Prepared and inline forms alternate: one template either way.
+            let ex = if i % 2 == 0 {
+                let params = format!("[paid,{i}]");
+                l.lower(
+                    "update orders set status=? where id=?",
+                    ParamSource::SkyWalking(&params),
+                )
+            } else {
+                let sql = format!("update  orders set status='paid' /* req {i} */ where id={i}");
+                l.lower(&sql, ParamSource::None)
+            }
+            .unwrap();
+            assert_eq!(ex[0].writes, [("orders".to_string(), i.to_string())]);
+        }
+        assert_eq!(l.templates(), 1);
+    }
+
+    #[test]
+    fn statements_that_parse_only_with_literals_inline_are_cached_by_that_text() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        let sql = "create table t (id int, name varchar(64) default 'x')";
+        for _ in 0..3 {
+            let ex = l.lower(sql, ParamSource::None).unwrap();
+            assert_eq!(ex[0].tables, [(Op::Other, "t".to_string())]);
+        }
+        assert_eq!(l.templates(), 1);
+        assert_eq!(l.inline.len(), 1);
+        // A placeholder among inline literals still binds by position.
+        let ex = l
+            .lower(
+                "insert into t (id, name) values (?, cast('a' as char(3)))",
+                ParamSource::SkyWalking("[4]"),
+            )
+            .unwrap();
+        assert_eq!(ex[0].writes, [("t".to_string(), "4".to_string())]);
+    }
+}
