@@ -5,8 +5,26 @@
 //! with sqlparser once and cached, and each execution binds its slot values
 //! to the columns the template analysis found. So a million executions of
 //! one prepared statement cost one parse and a million cheap bindings.
+//!
+//! Files, in pipeline order: `template` (normaliser), `params` (parameter
+//! literals), `fit` (values → placeholders, the bound statement), `analyze`
+//! (parsed template → tables, bindings, accesses), `bind` (analysis +
+//! values → [`Execution`]).
+
+mod analyze;
+mod bind;
+mod fit;
+mod params;
+mod template;
+
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
+
+use analyze::Analysis;
+use fit::Values;
+use params::Py;
+use template::{Mode, Slot};
 
 /// Where a statement's parameters come from.
 #[derive(Clone, Copy, Debug)]
@@ -101,19 +119,41 @@ impl KeyColumns {
     }
 }
 
+/// What the cache knows of a template.
+#[derive(Debug)]
+enum Entry {
+    Ready(Arc<Analysis>),
+    Failed(Arc<str>),
+    /// The template does not parse but may with its literals inline
+    /// (`VARCHAR(255)` in DDL): see `SqlLowerer::inline`.
+    LiteralsInline,
+}
+
 /// Lowers statements, caching the analysis of each template.
 #[derive(Debug, Default)]
 pub struct SqlLowerer {
     pub keys: KeyColumns,
-    cache: FxHashMap<String, ()>,
+    cache: FxHashMap<String, Entry>,
+    /// Analyses of statements parsed with their literals inline, by that
+    /// text (rare: DDL and other statements with literals where the
+    /// parser takes no placeholder).
+    inline: FxHashMap<String, Result<Arc<Analysis>, Arc<str>>>,
+    /// Buffers reused across calls.
+    template: String,
+    slots: Vec<Slot>,
 }
 
 impl SqlLowerer {
     pub fn new(keys: KeyColumns) -> Self {
         SqlLowerer {
             keys,
-            cache: FxHashMap::default(),
+            ..SqlLowerer::default()
         }
+    }
+
+    /// How many distinct templates have been seen (parsed or failed).
+    pub fn templates(&self) -> usize {
+        self.cache.len()
     }
 
     /// One [`Execution`] per execution of the statement (several for an
@@ -121,10 +161,185 @@ impl SqlLowerer {
     /// the statement cannot be read.
     pub fn lower(
         &mut self,
-        _statement: &str,
-        _params: ParamSource,
+        statement: &str,
+        params: ParamSource,
     ) -> Result<Vec<Execution>, String> {
-        let _ = &self.cache;
-        Err("SQL lowering not written yet".into())
+        let mut template = std::mem::take(&mut self.template);
+        let mut slots = std::mem::take(&mut self.slots);
+        template::normalise(statement, Mode::All, &mut template, &mut slots);
+        let result = self
+            .analysis(statement, &template, &slots)
+            .map(|(an, inline)| self.executions(statement, &slots, &an, inline, params));
+        self.template = template;
+        self.slots = slots;
+        result
+    }
+
+    /// The analysis of a statement's template, parsed on first sight; `true`
+    /// when it was parsed with the literals inline.
+    fn analysis(
+        &mut self,
+        statement: &str,
+        template: &str,
+        slots: &[Slot],
+    ) -> Result<(Arc<Analysis>, bool), String> {
+        match self.cache.get(template) {
+            Some(Entry::Ready(an)) => return Ok((an.clone(), false)),
+            Some(Entry::Failed(e)) => return Err(e.to_string()),
+            Some(Entry::LiteralsInline) => return self.inline(statement),
+            None => {}
+        }
+        match analyze::analyze(template) {
+            Ok(an) => {
+                let an = Arc::new(an);
+                self.cache
+                    .insert(template.to_string(), Entry::Ready(an.clone()));
+                Ok((an, false))
+            }
+            Err(_) if slots.iter().any(|s| !s.is_param()) => {
+                self.cache
+                    .insert(template.to_string(), Entry::LiteralsInline);
+                self.inline(statement)
+            }
+            Err(e) => {
+                self.cache
+                    .insert(template.to_string(), Entry::Failed(e.as_str().into()));
+                Err(e)
+            }
+        }
+    }
+
+    fn inline(&mut self, statement: &str) -> Result<(Arc<Analysis>, bool), String> {
+        let (mut text, mut slots) = (String::new(), Vec::new());
+        template::normalise(statement, Mode::ParamsOnly, &mut text, &mut slots);
+        let entry = self
+            .inline
+            .entry(text)
+            .or_insert_with_key(|text| analyze::analyze(text).map(Arc::new).map_err(Arc::from));
+        match entry {
+            Ok(an) => Ok((an.clone(), true)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn executions(
+        &self,
+        statement: &str,
+        slots: &[Slot],
+        an: &Analysis,
+        inline: bool,
+        params: ParamSource,
+    ) -> Vec<Execution> {
+        let mut warnings = Vec::new();
+        let py;
+        let runs: Vec<Values> = match params {
+            ParamSource::None => vec![Values::None],
+            ParamSource::SkyWalking(text) => vec![Values::Pieces(params::skywalking(text))],
+            ParamSource::Python(text) => match params::python(text) {
+                Err(e) => {
+                    warnings.push(format!("parameters {text:?} not bound: {e}"));
+                    vec![Values::None]
+                }
+                Ok(parsed) => {
+                    py = parsed;
+                    python_runs(&py, fit::indexes(statement, slots).1)
+                }
+            },
+        };
+        runs.iter()
+            .map(|values| {
+                let mut warnings = warnings.clone();
+                let vals = fit::fit(statement, slots, values, &mut warnings);
+                let bound = fit::bound_statement(statement, slots, &vals);
+                // The values of the parsed text's `?`s, in order.
+                let parsed: Vec<Option<&params::Value>> = slots
+                    .iter()
+                    .zip(&vals)
+                    .filter(|(s, _)| !inline || s.is_param())
+                    .map(|(_, v)| v.as_ref())
+                    .collect();
+                let mut ex = bind::execution(an, &parsed, &self.keys);
+                ex.bound = bound;
+                ex.warnings = warnings;
+                ex
+            })
+            .collect()
+    }
+}
+
+/// The executions a Python parameter literal stands for: a sequence of
+/// sequences (each as long as the statement has placeholders) or of dicts
+/// is `executemany`, one execution each; anything else is one execution.
+fn python_runs(py: &Py, count: usize) -> Vec<Values<'_>> {
+    fn one(py: &Py) -> Values<'_> {
+        match py {
+            Py::Seq(items) => Values::Seq(items.iter().map(Py::to_value).collect()),
+            Py::Dict(items) => Values::Named(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.to_value()))
+                    .collect(),
+            ),
+            Py::Scalar(v) => Values::Seq(vec![v.clone()]),
+        }
+    }
+    match py {
+        Py::Seq(items)
+            if !items.is_empty()
+                && items.iter().all(|i| match i {
+                    Py::Seq(inner) => inner.len() == count,
+                    Py::Dict(_) => true,
+                    Py::Scalar(_) => false,
+                }) =>
+        {
+            items.iter().map(one).collect()
+        }
+        other => vec![one(other)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_thousand_executions_parse_one_template() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        for i in 0..10_000 {
+            // Prepared and inline forms alternate: one template either way.
+            let ex = if i % 2 == 0 {
+                let params = format!("[paid,{i}]");
+                l.lower(
+                    "update orders set status=? where id=?",
+                    ParamSource::SkyWalking(&params),
+                )
+            } else {
+                let sql = format!("update  orders set status='paid' /* req {i} */ where id={i}");
+                l.lower(&sql, ParamSource::None)
+            }
+            .unwrap();
+            assert_eq!(ex[0].writes, [("orders".to_string(), i.to_string())]);
+        }
+        assert_eq!(l.templates(), 1);
+    }
+
+    #[test]
+    fn statements_that_parse_only_with_literals_inline_are_cached_by_that_text() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        let sql = "create table t (id int, name varchar(64) default 'x')";
+        for _ in 0..3 {
+            let ex = l.lower(sql, ParamSource::None).unwrap();
+            assert_eq!(ex[0].tables, [(Op::Other, "t".to_string())]);
+        }
+        assert_eq!(l.templates(), 1);
+        assert_eq!(l.inline.len(), 1);
+        // A placeholder among inline literals still binds by position.
+        let ex = l
+            .lower(
+                "insert into t (id, name) values (?, cast('a' as char(3)))",
+                ParamSource::SkyWalking("[4]"),
+            )
+            .unwrap();
+        assert_eq!(ex[0].writes, [("t".to_string(), "4".to_string())]);
     }
 }

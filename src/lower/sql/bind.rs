@@ -1,0 +1,107 @@
+//! A template's analysis + one execution's slot values → that execution's
+//! facts. This runs once per execution, so it only copies what the
+//! `Execution` must own.
+//!
+//! Keys: a read or write of a table takes, as its keys, the values bound to
+//! the table's key columns in its own scope (`where` for reads, updates and
+//! deletes; `values` for inserts), one row per value, deduplicated; `*` when
+//! no key column is bound.
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashSet;
+
+use super::analyze::{AccessKind, Analysis, Operand};
+use super::params::Value;
+use super::{ColumnValue, Execution, KeyColumns};
+
+/// The text an operand stands for in this execution.
+fn operand_text<'v>(op: &'v Operand, values: &'v [Option<&Value<'_>>]) -> Option<Cow<'v, str>> {
+    match op {
+        Operand::Slot { ordinal, negate } => {
+            let v = values.get(*ordinal as usize).copied().flatten()?;
+            Some(if *negate {
+                Cow::Owned(format!("-{}", v.text))
+            } else {
+                Cow::Borrowed(v.text.as_ref())
+            })
+        }
+        Operand::Const(c) => Some(Cow::Borrowed(c)),
+    }
+}
+
+/// Pushes `(table, key)` unless already there; a set takes over from the
+/// linear scan once the list grows (multi-row inserts).
+struct Unique {
+    rows: Vec<(String, String)>,
+    seen: Option<FxHashSet<(String, String)>>,
+}
+
+impl Unique {
+    fn new() -> Self {
+        Unique {
+            rows: Vec::new(),
+            seen: None,
+        }
+    }
+
+    fn push(&mut self, table: &str, key: &str) {
+        if let Some(seen) = &mut self.seen {
+            if seen.insert((table.to_string(), key.to_string())) {
+                self.rows.push((table.to_string(), key.to_string()));
+            }
+            return;
+        }
+        if self.rows.iter().any(|(t, k)| t == table && k == key) {
+            return;
+        }
+        self.rows.push((table.to_string(), key.to_string()));
+        if self.rows.len() > 16 {
+            self.seen = Some(self.rows.iter().cloned().collect());
+        }
+    }
+}
+
+/// `values[k]` is the value of the k-th `?` of the parsed text.
+pub fn execution(an: &Analysis, values: &[Option<&Value<'_>>], keys: &KeyColumns) -> Execution {
+    let mut columns = Vec::with_capacity(an.bindings.len());
+    for b in &an.bindings {
+        if let Some(text) = operand_text(&b.operand, values) {
+            columns.push(ColumnValue {
+                table: b.table.clone(),
+                column: b.column.clone(),
+                value: text.into_owned(),
+                clause: b.clause,
+            });
+        }
+    }
+    let (mut reads, mut writes) = (Unique::new(), Unique::new());
+    for acc in &an.accesses {
+        let out = match acc.kind {
+            AccessKind::Read => &mut reads,
+            AccessKind::Write => &mut writes,
+        };
+        let mut pinned = false;
+        for &k in &acc.candidates {
+            let b = &an.bindings[k as usize];
+            if !keys.is_key(&b.table, &b.column) {
+                continue;
+            }
+            if let Some(text) = operand_text(&b.operand, values) {
+                out.push(&acc.table, &text);
+                pinned = true;
+            }
+        }
+        if !pinned {
+            out.push(&acc.table, "*");
+        }
+    }
+    Execution {
+        bound: String::new(),
+        tables: an.tables.clone(),
+        columns,
+        reads: reads.rows,
+        writes: writes.rows,
+        warnings: Vec::new(),
+    }
+}
