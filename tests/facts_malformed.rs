@@ -57,7 +57,10 @@ fn truncated_json_is_an_error_and_the_rest_is_read() {
     let (code, stderr, out) = facts_of(dir.path(), &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("truncated.json"), "{stderr}");
-    assert!(stderr.contains("line 2, column"), "names the position: {stderr}");
+    assert!(
+        stderr.contains("line 2, column"),
+        "names the position: {stderr}"
+    );
     assert_eq!(
         fact_set(out.path(), "span").len(),
         1,

@@ -6,10 +6,13 @@ use rulecheck::lower::sql::{
     Clause, ColumnValue, Execution, KeyColumns, Op, ParamSource, SqlLowerer,
 };
 
+/// Executions without their `placeholders`, which `placeholder_contexts` checks.
 fn lower(sql: &str, params: ParamSource) -> Vec<Execution> {
-    SqlLowerer::new(KeyColumns::default())
+    let mut all = SqlLowerer::new(KeyColumns::default())
         .lower(sql, params)
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    all.iter_mut().for_each(|e| e.placeholders.clear());
+    all
 }
 
 fn one(sql: &str, params: ParamSource) -> Execution {
@@ -57,6 +60,7 @@ fn select_with_join_and_aliases() {
             reads: keys(&[("orders", "42"), ("users", "*")]),
             writes: vec![],
             warnings: vec![],
+            placeholders: vec![],
         }
     );
 }
@@ -76,6 +80,7 @@ fn hibernate_alias_select() {
             reads: keys(&[("orders_other", "0652c28e-e9bb-4b10-ab41-8e74a9fdacf0")]),
             writes: vec![],
             warnings: vec![],
+            placeholders: vec![],
         }
     );
 }
@@ -154,6 +159,7 @@ fn multi_row_insert_writes_every_row() {
             reads: vec![],
             writes: keys(&[("t", "1"), ("t", "2")]),
             warnings: vec![],
+            placeholders: vec![],
         }
     );
 }
@@ -177,6 +183,7 @@ fn insert_on_duplicate_key_update_inserts_and_updates() {
             reads: vec![],
             writes: keys(&[("acct", "7")]),
             warnings: vec![],
+            placeholders: vec![],
         }
     );
 }
@@ -196,6 +203,7 @@ fn replace_is_an_insert() {
             reads: vec![],
             writes: keys(&[("cfg", "*")]),
             warnings: vec![],
+            placeholders: vec![],
         }
     );
 }
@@ -219,6 +227,7 @@ fn update_reads_and_writes_the_rows_it_pins() {
             reads: keys(&[("orders_other", "7be3")]),
             writes: keys(&[("orders_other", "7be3")]),
             warnings: vec![],
+            placeholders: vec![],
         }
     );
 }
@@ -249,6 +258,7 @@ fn delete_reads_and_writes() {
             reads: keys(&[("sessions", "u1")]),
             writes: keys(&[("sessions", "u1")]),
             warnings: vec![],
+            placeholders: vec![],
         }
     );
 }
@@ -276,6 +286,7 @@ fn skywalking_extra_pieces_join_into_the_last_placeholder() {
             warnings: vec![
                 "4 values for 3 placeholders; the last placeholder takes `it's, fine`".into()
             ],
+            placeholders: vec![],
         }
     );
 }
@@ -562,4 +573,40 @@ fn trainticket_statements_all_lower() {
     }
     assert!(seen > 0, "no statements found under {}", root.display());
     println!("{seen} statements, {} templates", lowerer.templates());
+}
+
+#[test]
+fn placeholder_contexts() {
+    let sql = "update t set a = ?, b = 2 where id = ? and k in (?, ?) and (x, y) = (?, ?) and z > ? and w = (select max(v) from u where u.q = ?)";
+    let mut all = SqlLowerer::new(KeyColumns::default())
+        .lower(sql, ParamSource::SkyWalking("[1,2,3,4,5,6,7,8]"))
+        .unwrap();
+    let ex = all.pop().unwrap();
+    let got: Vec<(u32, &str, &str, &str, &str)> = ex
+        .placeholders
+        .iter()
+        .map(|p| {
+            (
+                p.pos,
+                p.table.as_str(),
+                p.column.as_str(),
+                p.context,
+                p.value.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, "t", "a", "set", "1"),
+            (1, "t", "b", "set", "2"),
+            (2, "t", "id", "where", "2"),
+            (3, "t", "k", "in", "3"),
+            (4, "t", "k", "in", "4"),
+            (5, "t", "x", "tuple", "5"),
+            (6, "t", "y", "tuple", "6"),
+            (7, "", "", "other", "7"),
+            (8, "u", "q", "nested", "8"),
+        ]
+    );
 }

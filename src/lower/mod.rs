@@ -190,6 +190,17 @@ impl Lowerer {
                         let row = [s, db.sym(table), db.sym(key)];
                         db.push(Base::Reads, &row);
                     }
+                    for p in &ex.placeholders {
+                        let row = [
+                            s,
+                            num(p.pos as i64),
+                            db.sym(&p.table),
+                            db.sym(&p.column),
+                            db.sym(p.context),
+                            db.sym(&p.value),
+                        ];
+                        db.push(Base::Placeholder, &row);
+                    }
                     for (table, key) in &ex.writes {
                         let row = [s, db.sym(table), db.sym(key)];
                         db.push(Base::Writes, &row);

@@ -42,12 +42,25 @@ pub enum Operand {
     Const(String),
 }
 
+/// How a WHERE binding was written: MicroRacer's id heuristic (and the
+/// `placeholder` relation) tells plain comparisons from IN lists and tuples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// `col = slot`, an assignment, or a VALUES entry.
+    Plain,
+    /// `col IN (slot, …)`
+    InList,
+    /// `(a, b) = (slot, slot)`
+    Tuple,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Binding {
     pub table: String,
     pub column: String,
     pub operand: Operand,
     pub clause: Clause,
+    pub form: Form,
     /// The scope whose table the column belongs to.
     pub scope: u32,
 }
@@ -505,6 +518,7 @@ impl Analyzer {
                                     column: col.to_string(),
                                     operand: op,
                                     clause: Clause::Values,
+                                    form: Form::Plain,
                                     scope,
                                 }),
                                 _ => self.expr(e),
@@ -699,6 +713,7 @@ impl Analyzer {
                 column: col,
                 operand: op,
                 clause,
+                form: Form::Plain,
                 scope,
             }),
             _ => self.expr(value),
@@ -743,7 +758,7 @@ impl Analyzer {
         }
     }
 
-    fn bind(&mut self, col: &Expr, value: &Expr, clause: Clause) -> bool {
+    fn bind(&mut self, col: &Expr, value: &Expr, clause: Clause, form: Form) -> bool {
         let (Some((q, c)), Some(op)) = (column(col), self.operand(value)) else {
             return false;
         };
@@ -755,19 +770,20 @@ impl Analyzer {
             column: lower(c),
             operand: op,
             clause,
+            form,
             scope,
         });
         true
     }
 
-    fn equality(&mut self, l: &Expr, r: &Expr, clause: Clause) {
-        if self.bind(l, r, clause) || self.bind(r, l, clause) {
+    fn equality(&mut self, l: &Expr, r: &Expr, clause: Clause, form: Form) {
+        if self.bind(l, r, clause, form) || self.bind(r, l, clause, form) {
             return;
         }
         if let (Expr::Tuple(ls), Expr::Tuple(rs)) = (strip(l), strip(r)) {
             if ls.len() == rs.len() {
                 for (a, b) in ls.iter().zip(rs) {
-                    self.equality(a, b, clause);
+                    self.equality(a, b, clause, Form::Tuple);
                 }
                 return;
             }
@@ -795,7 +811,7 @@ impl Analyzer {
                     left,
                     op: BinaryOperator::Eq | BinaryOperator::Spaceship,
                     right,
-                } => self.equality(left, right, clause),
+                } => self.equality(left, right, clause, Form::Plain),
                 Expr::In {
                     expr,
                     target: InTarget::List(list),
@@ -803,7 +819,7 @@ impl Analyzer {
                     ..
                 } => {
                     for item in list {
-                        self.equality(expr, item, clause);
+                        self.equality(expr, item, clause, Form::InList);
                     }
                 }
                 _ => self.expr(e),

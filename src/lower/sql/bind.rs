@@ -11,9 +11,9 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashSet;
 
-use super::analyze::{AccessKind, Analysis, Operand};
+use super::analyze::{AccessKind, Analysis, Form, Operand};
 use super::params::Value;
-use super::{ColumnValue, Execution, KeyColumns};
+use super::{Clause, ColumnValue, Execution, KeyColumns, Placeholder};
 
 /// The text an operand stands for in this execution.
 fn operand_text<'v>(op: &'v Operand, values: &'v [Option<&Value<'_>>]) -> Option<Cow<'v, str>> {
@@ -96,8 +96,45 @@ pub fn execution(an: &Analysis, values: &[Option<&Value<'_>>], keys: &KeyColumns
             out.push(&acc.table, "*");
         }
     }
+    // Indexed by slot position; a slot's first binding names its column.
+    let mut slots: Vec<Option<Placeholder>> = values
+        .iter()
+        .enumerate()
+        .map(|(pos, v)| {
+            Some(Placeholder {
+                pos: pos as u32,
+                table: String::new(),
+                column: String::new(),
+                context: "other",
+                value: v.as_ref()?.text.to_string(),
+            })
+        })
+        .collect();
+    for b in &an.bindings {
+        let Operand::Slot { ordinal, .. } = b.operand else {
+            continue;
+        };
+        let Some(Some(p)) = slots.get_mut(ordinal as usize) else {
+            continue;
+        };
+        if p.context != "other" {
+            continue;
+        }
+        p.table = b.table.clone();
+        p.column = b.column.clone();
+        p.context = match (b.clause, b.form) {
+            (Clause::Set, _) => "set",
+            (Clause::Values, _) => "values",
+            (Clause::Where, _) if b.scope != 0 => "nested",
+            (Clause::Where, Form::Plain) => "where",
+            (Clause::Where, Form::InList) => "in",
+            (Clause::Where, Form::Tuple) => "tuple",
+        };
+    }
+    let placeholders = slots.into_iter().flatten().collect();
     Execution {
         bound: String::new(),
+        placeholders,
         tables: an.tables.clone(),
         columns,
         reads: reads.rows,

@@ -82,6 +82,19 @@ pub struct ColumnValue {
     pub clause: Clause,
 }
 
+/// One slot of an execution: the `placeholder` relation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placeholder {
+    pub pos: u32,
+    /// Empty when the slot binds no column.
+    pub table: String,
+    pub column: String,
+    /// `where` (a plain comparison in the statement's own WHERE/ON), `in`,
+    /// `tuple`, `set`, `values`, `nested` (in a subquery) or `other`.
+    pub context: &'static str,
+    pub value: String,
+}
+
 /// The facts of one execution of a statement.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Execution {
@@ -92,6 +105,8 @@ pub struct Execution {
     /// (table, key) pairs; key `*` where no key predicate pins the row.
     pub reads: Vec<(String, String)>,
     pub writes: Vec<(String, String)>,
+    /// Every slot (parameter or literal) with the column it binds, if any.
+    pub placeholders: Vec<Placeholder>,
     /// Binding problems (e.g. more values than placeholders).
     pub warnings: Vec<String>,
 }
