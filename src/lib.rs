@@ -8,5 +8,6 @@ pub mod cli;
 pub mod diag;
 pub mod facts;
 pub mod ingest;
+pub mod lang;
 pub mod lower;
 pub mod model;
