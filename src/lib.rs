@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod engine;
 pub mod facts;
 pub mod ingest;
 pub mod lang;
