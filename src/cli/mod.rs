@@ -2,6 +2,7 @@
 //! its help) and dispatch. Output formatting lives here; the work is done
 //! by the library modules, which know nothing of the terminal.
 
+mod check_cmd;
 mod facts_cmd;
 mod inputs;
 mod schema_cmd;
@@ -32,6 +33,15 @@ pub enum Command {
     Facts(FactsArgs),
     /// Print the built-in fact schema with the meaning of each column.
     Schema,
+    /// Parse and check rule files (types, safety, stratification) without evaluating them.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Rule files, or folders searched recursively for .rules files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
 }
 
 /// Options shared by every command that reads traces.
@@ -70,5 +80,6 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Facts(args) => facts_cmd::run(&args),
         Command::Schema => schema_cmd::run(),
+        Command::Check(args) => check_cmd::run(&args),
     }
 }
