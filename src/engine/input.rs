@@ -75,27 +75,32 @@ pub fn read_inputs(program: &Program, dirs: &[PathBuf]) -> (InputFacts, Vec<Prob
             }
         }
         if !found {
-            let place = match dirs {
-                [] => Path::new("(no --facts folder)").to_path_buf(),
-                [one] => one.join(&file_name),
-                [first, ..] => first.join(&file_name),
-            };
-            problems.push(Problem::warning(
-                &place,
-                None,
-                format!(
-                    "`.input {}` has no {file_name} in {}; the relation is empty",
-                    rel.name,
-                    if dirs.is_empty() {
-                        "any facts folder (use --facts DIR)".to_string()
-                    } else {
-                        dirs.iter()
+            let (place, message) = match dirs {
+                [] => (
+                    PathBuf::from(&file_name),
+                    format!(
+                        "`.input {}` needs this file, and no facts folder was given \
+                         (--facts DIR); the relation is empty",
+                        rel.name
+                    ),
+                ),
+                [dir] => (
+                    dir.join(&file_name),
+                    format!("`.input {}`: no such file; the relation is empty", rel.name),
+                ),
+                more => (
+                    PathBuf::from(&file_name),
+                    format!(
+                        "`.input {}`: no such file in {}; the relation is empty",
+                        rel.name,
+                        more.iter()
                             .map(|d| d.display().to_string())
                             .collect::<Vec<_>>()
                             .join(", ")
-                    }
+                    ),
                 ),
-            ));
+            };
+            problems.push(Problem::warning(&place, None, message));
         }
     }
     (facts, problems)
