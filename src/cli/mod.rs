@@ -102,7 +102,7 @@ pub struct FactsArgs {
 /// A duration in seconds: a finite number, not negative.
 fn parse_secs(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.0 && x < 1e12 => Ok(x),
+        Ok(x) if (0.0..1e12).contains(&x) => Ok(x),
         _ => Err(format!("`{s}` is not a number of seconds")),
     }
 }
