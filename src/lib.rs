@@ -6,8 +6,10 @@
 
 pub mod cli;
 pub mod diag;
+pub mod engine;
 pub mod facts;
 pub mod ingest;
+pub mod lang;
 pub mod lower;
 pub mod model;
 pub mod pairs;

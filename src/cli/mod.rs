@@ -2,6 +2,9 @@
 //! its help) and dispatch. Output formatting lives here; the work is done
 //! by the library modules, which know nothing of the terminal.
 
+mod check_cmd;
+mod eval_cmd;
+mod eval_output;
 mod facts_cmd;
 mod inputs;
 mod run_cmd;
@@ -35,6 +38,45 @@ pub enum Command {
     Schema,
     /// Replay candidate pairs against the live system in every order, restoring databases in between.
     Run(RunArgs),
+    /// Parse and check rule files (types, safety, stratification) without evaluating them.
+    Check(CheckArgs),
+    /// Evaluate rules over traces or facts folders: print each .output relation, then every
+    /// invariant violation. Exit 0 clean, 1 violations, 2 input or rule errors.
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Trace files or folders, or facts folders (<relation>.facts files and no trace file,
+    /// as `rulecheck facts -o DIR` writes them: base relations and .input relations).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Rule file, or folder of .rules files (repeatable). Default: the standard library
+    /// (flows.rules, conflicts.rules) compiled into the binary.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Output format [default: table on a terminal, tsv otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<eval_output::Format>,
+    /// Also write DIR/<relation>.csv (tab-separated, Soufflé layout) for every .output relation.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Write a JUnit XML report: one test case per invariant, failed with its violations.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Stop (exit 2) once the rules have derived more than N tuples in all.
+    #[arg(long, value_name = "N")]
+    pub max_tuples: Option<u64>,
+    /// Stop (exit 2) when evaluation takes longer than SECS seconds.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Rule files, or folders searched recursively for .rules files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
 }
 
 /// Options shared by every command that reads traces.
@@ -100,6 +142,14 @@ pub struct RunArgs {
     pub recover: bool,
 }
 
+/// A duration in seconds: a finite number, not negative.
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..1e12).contains(&x) => Ok(x),
+        _ => Err(format!("`{s}` is not a number of seconds")),
+    }
+}
+
 /// Parses the arguments and runs the command; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -114,5 +164,7 @@ pub fn main() -> i32 {
         Command::Facts(args) => facts_cmd::run(&args),
         Command::Schema => schema_cmd::run(),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Check(args) => check_cmd::run(&args),
+        Command::Eval(args) => eval_cmd::run(&args),
     }
 }

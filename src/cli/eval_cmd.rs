@@ -1,0 +1,143 @@
+//! `rulecheck eval`: read traces (or facts folders), load the rules (the
+//! standard library when no `-r` is given), evaluate, print every `.output`
+//! relation and every invariant violation. Exit 0 clean, 1 violations,
+//! 2 input/rule/evaluation errors (2 wins over 1).
+//!
+//! An input folder that holds `.facts` files and no trace file is a facts
+//! folder, as `rulecheck facts -o DIR` writes it (Soufflé layout): its
+//! `<base>.facts` files are the base relations and its other `.facts` files
+//! feed `.input` relations, like `--facts DIR`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::diag::Problem;
+use crate::engine::{self, input, Limits};
+use crate::facts::FactDb;
+use crate::lang::{self, Program};
+
+use super::eval_output::{self, Format};
+use super::{check_cmd, inputs, EvalArgs, InputArgs, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+
+/// The standard library, compiled in so an installed binary works anywhere.
+const STDLIB: [(&str, &str); 2] = [
+    ("flows.rules", include_str!("../../rules/flows.rules")),
+    (
+        "conflicts.rules",
+        include_str!("../../rules/conflicts.rules"),
+    ),
+];
+
+pub fn run(args: &EvalArgs) -> i32 {
+    let program = match load_rules(&args.rules) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (facts, facts_dirs, mut failed) = load_facts(&args.input);
+    let limits = Limits {
+        max_tuples: args.max_tuples,
+        timeout: args.timeout.map(Duration::from_secs_f64),
+    };
+    let (result, problems) = engine::eval_with_dirs(&program, facts, &facts_dirs, &limits);
+    failed |= inputs::report(&problems, args.input.strict);
+    let db = match result {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Tsv
+    });
+    let report = eval_output::Report::new(&program, &db);
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = report.write(format, &mut out).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the results: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if let Some(dir) = &args.output_dir {
+        if let Err(e) = report.write_dir(dir) {
+            eprintln!("error: {}: cannot write the results: {e}", dir.display());
+            failed = true;
+        }
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, report.junit()) {
+            eprintln!(
+                "error: {}: cannot write the JUnit report: {e}",
+                path.display()
+            );
+            failed = true;
+        }
+    }
+    let violations = report.violation_count();
+    if violations > 0 {
+        eprintln!(
+            "{violations} invariant violation{} ({} derived tuples in {:.2}s)",
+            if violations == 1 { "" } else { "s" },
+            db.stats.derived,
+            db.stats.elapsed.as_secs_f64()
+        );
+    }
+    if failed {
+        EXIT_ERROR
+    } else if violations > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// The program of `-r` files and folders, or the standard library; on
+/// failure the diagnostics are printed and the exit code returned.
+fn load_rules(paths: &[PathBuf]) -> Result<Program, i32> {
+    let result = if paths.is_empty() {
+        lang::compile_sources(&STDLIB)
+    } else {
+        lang::compile_files(paths)
+    };
+    result.map_err(|errors| {
+        eprint!("{}", check_cmd::render(&errors));
+        eprintln!(
+            "error: the rules have {} problem{}; nothing was evaluated",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+        EXIT_ERROR
+    })
+}
+
+/// Base facts from traces and facts folders; the folders `.input`
+/// relations are read from; whether any problem makes the run fail.
+fn load_facts(args: &InputArgs) -> (FactDb, Vec<PathBuf>, bool) {
+    let (fact_inputs, traces): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.inputs.iter().cloned().partition(|p| {
+            p.is_dir()
+                && input::is_facts_dir(p)
+                && crate::ingest::find_files(std::slice::from_ref(p))
+                    .0
+                    .is_empty()
+        });
+    let (mut db, mut failed) = if traces.is_empty() {
+        (FactDb::default(), false)
+    } else {
+        inputs::load(&InputArgs {
+            inputs: traces,
+            ..args.clone()
+        })
+    };
+    let mut problems: Vec<Problem> = Vec::new();
+    for dir in &fact_inputs {
+        problems.extend(input::read_base_facts(dir, &mut db));
+    }
+    failed |= inputs::report(&problems, args.strict);
+    let mut dirs = fact_inputs;
+    dirs.extend(args.facts_dir.clone());
+    (db, dirs, failed)
+}

@@ -1,0 +1,186 @@
+//! The evaluator: a checked [`Program`] over base facts and `.input` rows
+//! gives every relation's tuples. Stratified: each stratum reads only
+//! complete relations of earlier strata (negation and aggregates included)
+//! besides its own; recursive strata iterate semi-naively on datafrog.
+//!
+//! Architecture invariant: the engine knows nothing of traces, nor of the
+//! terminal; it gets a [`FactDb`] and a program and returns a [`Database`].
+//!
+//! Code map: `plan` orders a rule's literals and picks its indexes, `exec`
+//! runs a plan tuple by tuple, `expr` evaluates functors and arithmetic,
+//! `aggregate` accumulates aggregates, `store` holds relations and their
+//! indexes, `eval` drives strata to their fixpoint, `input` reads `.facts`
+//! folders, `value` gives cells their meaning.
+
+mod aggregate;
+mod eval;
+mod exec;
+mod expr;
+pub mod input;
+mod plan;
+mod store;
+pub mod value;
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use eval::eval;
+pub use input::{read_inputs, InputFacts, InputFile};
+
+use crate::facts::{FactDb, Symbols};
+use crate::lang::program::{Program, RelId, Value};
+use store::Store;
+
+/// Stops a runaway program.
+#[derive(Clone, Debug, Default)]
+pub struct Limits {
+    /// Most derived tuples (over all relations) before evaluation stops.
+    pub max_tuples: Option<u64>,
+    /// Longest evaluation before it stops.
+    pub timeout: Option<Duration>,
+}
+
+/// Why a plan run was cut short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    MaxTuples,
+    Timeout,
+}
+
+#[derive(Debug)]
+pub enum EngineError {
+    /// A `.facts` row that does not fit its relation.
+    Input {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+    TooManyTuples {
+        limit: u64,
+        relation: String,
+    },
+    Timeout {
+        limit: Duration,
+        relation: String,
+    },
+    /// A program the checker should not have let through.
+    Internal(String),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::Input {
+                file,
+                line,
+                message,
+            } => write!(f, "{}: line {line}: {message}", file.display()),
+            EngineError::TooManyTuples { limit, relation } => write!(
+                f,
+                "evaluation stopped: more than {limit} derived tuples (--max-tuples {limit}) \
+                 while computing `{relation}`; a rule may join without a shared variable \
+                 or recurse without bound"
+            ),
+            EngineError::Timeout { limit, relation } => write!(
+                f,
+                "evaluation stopped after {}s (--timeout) while computing `{relation}`",
+                limit.as_secs_f64()
+            ),
+            EngineError::Internal(m) => write!(f, "internal error in the rule engine: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// Counters of one evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Distinct tuples derived (inputs and rule results, base facts not counted).
+    pub derived: u64,
+    /// Semi-naive rounds over all recursive strata.
+    pub iterations: u64,
+    pub elapsed: Duration,
+}
+
+/// Every relation's tuples after evaluation, indexed by [`RelId`].
+#[derive(Debug)]
+pub struct Database {
+    relations: Vec<Store>,
+    pub symbols: Symbols,
+    pub stats: Stats,
+}
+
+impl Database {
+    pub fn len(&self, rel: RelId) -> usize {
+        self.relations[rel.0 as usize].len()
+    }
+
+    pub fn is_empty(&self, rel: RelId) -> bool {
+        self.len(rel) == 0
+    }
+
+    /// Rows as stored (no particular order).
+    pub fn rows(&self, rel: RelId) -> impl Iterator<Item = &[u64]> {
+        self.relations[rel.0 as usize].rows()
+    }
+
+    /// Rows sorted column by column in the columns' own order (symbols by
+    /// text), so that output is the same from run to run.
+    pub fn sorted_rows(&self, program: &Program, rel: RelId) -> Vec<&[u64]> {
+        let types: Vec<_> = program.relation(rel).types().collect();
+        let mut rows: Vec<&[u64]> = self.rows(rel).collect();
+        rows.sort_by(|a, b| {
+            for ((&x, &y), &ty) in a.iter().zip(b.iter()).zip(&types) {
+                match value::sort_cells(ty, x, y, &self.symbols) {
+                    Ordering::Equal => continue,
+                    other => return other,
+                }
+            }
+            Ordering::Equal
+        });
+        rows
+    }
+
+    /// Sorted rows as values.
+    pub fn values(&self, program: &Program, rel: RelId) -> Vec<Vec<Value>> {
+        let types: Vec<_> = program.relation(rel).types().collect();
+        self.sorted_rows(program, rel)
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .zip(&types)
+                    .map(|(&c, &ty)| value::cell_value(ty, c, &self.symbols))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Sorted rows rendered as text (symbols as they are, numbers in decimal).
+    pub fn rows_text(&self, program: &Program, rel: RelId) -> Vec<Vec<String>> {
+        let types: Vec<_> = program.relation(rel).types().collect();
+        self.sorted_rows(program, rel)
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .zip(&types)
+                    .map(|(&c, &ty)| value::render(ty, c, &self.symbols))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Evaluates with the `.input` rows read from `facts_dirs`; the problems
+/// found reading them (missing files are warnings) come back with the result.
+pub fn eval_with_dirs(
+    program: &Program,
+    facts: FactDb,
+    facts_dirs: &[PathBuf],
+    limits: &Limits,
+) -> (Result<Database, EngineError>, Vec<crate::diag::Problem>) {
+    let (inputs, problems) = read_inputs(program, facts_dirs);
+    (eval(program, facts, &inputs, limits), problems)
+}

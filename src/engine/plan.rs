@@ -1,0 +1,378 @@
+//! Join plans: how one rule is evaluated. The positive atoms are put in an
+//! order where each next atom shares as many already-bound variables as
+//! possible (never a cross product while a join is possible), each atom is
+//! looked up through a hash index on exactly its bound columns, and every
+//! other literal (filter, bind, negation, aggregate) runs as soon as the
+//! variables it reads are bound. So a rule costs roughly what its output
+//! and its intermediate matches cost, not the product of its inputs.
+//!
+//! A plan keeps its [`RuleId`] so that provenance (`explain`) can later
+//! record which rule derived a tuple.
+
+use std::cmp::Reverse;
+
+use crate::facts::{Symbols, Type};
+use crate::lang::program::{AggOp, Atom, Literal, Program, RelId, Rule, RuleId, Term};
+
+use super::expr::{CCond, CExpr};
+use super::value::const_cell;
+
+/// A value a lookup key or a check compares against.
+#[derive(Clone, Copy, Debug)]
+pub enum Operand {
+    Const(u64),
+    Reg(usize),
+}
+
+/// `r(X, "a", Y)`: find rows of `rel` whose key columns equal the bound
+/// values, then bind the new variables.
+#[derive(Clone, Debug)]
+pub struct AtomStep {
+    pub rel: RelId,
+    /// Reads only the tuples new in this semi-naive round (the driver of a
+    /// recursive rule's variant); otherwise all tuples, through an index.
+    pub delta: bool,
+    pub key_cols: Vec<usize>,
+    pub key: Vec<Operand>,
+    /// (column, register) for variables first bound by this atom.
+    pub binds: Vec<(usize, usize)>,
+    /// (column, earlier column): a variable written twice in the atom.
+    pub checks: Vec<(usize, usize)>,
+}
+
+/// `!r(X, _)`: holds when no row of `rel` has `key` in `cols`.
+#[derive(Clone, Debug)]
+pub struct NegStep {
+    pub rel: RelId,
+    pub cols: Vec<usize>,
+    pub key: Vec<Operand>,
+}
+
+/// `V = op target : { body }`, computed once per distinct value of the
+/// outer variables and remembered in memo `memo`.
+#[derive(Clone, Debug)]
+pub struct AggStep {
+    pub op: AggOp,
+    pub target: Option<CExpr>,
+    /// The target's type (number for `count`).
+    pub target_ty: Type,
+    pub body: Vec<Step>,
+    pub outer: Vec<usize>,
+    pub result: usize,
+    pub memo: usize,
+}
+
+#[derive(Clone, Debug)]
+pub enum Step {
+    Atom(AtomStep),
+    Neg(NegStep),
+    Filter(CCond),
+    Bind(usize, CExpr),
+    Agg(Box<AggStep>),
+}
+
+/// One rule (or, for a recursive rule, one semi-naive variant of it).
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Kept for provenance: which rule a derived tuple came from.
+    #[allow(dead_code)]
+    pub rule: RuleId,
+    pub head: RelId,
+    pub head_args: Vec<CExpr>,
+    pub steps: Vec<Step>,
+    /// Registers needed: one per rule variable.
+    pub regs: usize,
+    /// The relation whose new tuples drive this variant, if any.
+    pub delta: Option<RelId>,
+}
+
+impl Plan {
+    /// Every (relation, columns) index the plan looks up.
+    pub fn indexes(&self) -> Vec<(RelId, Vec<usize>)> {
+        let mut out = Vec::new();
+        collect_indexes(&self.steps, &mut out);
+        out
+    }
+}
+
+fn collect_indexes(steps: &[Step], out: &mut Vec<(RelId, Vec<usize>)>) {
+    for s in steps {
+        match s {
+            Step::Atom(a) if !a.delta && !a.key_cols.is_empty() => {
+                out.push((a.rel, a.key_cols.clone()))
+            }
+            Step::Neg(n) if !n.cols.is_empty() => out.push((n.rel, n.cols.clone())),
+            Step::Agg(g) => collect_indexes(&g.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// Builds plans; `sizes` gives each relation's current size for ordering.
+pub struct Planner<'a> {
+    pub program: &'a Program,
+    pub sizes: Vec<usize>,
+    pub symbols: &'a mut Symbols,
+    /// Aggregate memos handed out so far (ids are global to a run).
+    pub memos: usize,
+}
+
+impl Planner<'_> {
+    /// The plan of `rule_id`; with `driver`, the body literal at that index
+    /// (a positive atom) reads only the new tuples of its relation.
+    pub fn plan(&mut self, rule_id: RuleId, driver: Option<usize>) -> Result<Plan, String> {
+        let rule = self.program.rule(rule_id);
+        let mut bound = vec![false; rule.vars.len()];
+        let steps = self.plan_body(rule, &rule.body, &mut bound, driver)?;
+        let head_args = rule
+            .head
+            .args
+            .iter()
+            .map(|e| CExpr::compile(e, self.symbols))
+            .collect::<Vec<_>>();
+        for e in &head_args {
+            let mut vars = Vec::new();
+            e.vars(&mut vars);
+            if let Some(v) = vars.iter().find(|&&v| !bound[v]) {
+                return Err(format!(
+                    "head variable `{}` is never bound",
+                    rule.vars[*v].name
+                ));
+            }
+        }
+        Ok(Plan {
+            rule: rule_id,
+            head: rule.head.relation,
+            head_args,
+            steps,
+            regs: rule.vars.len(),
+            delta: driver.and_then(|i| match &rule.body[i] {
+                Literal::Positive(a) => Some(a.relation),
+                _ => None,
+            }),
+        })
+    }
+
+    fn plan_body(
+        &mut self,
+        rule: &Rule,
+        body: &[Literal],
+        bound: &mut [bool],
+        driver: Option<usize>,
+    ) -> Result<Vec<Step>, String> {
+        let mut atoms: Vec<usize> = (0..body.len())
+            .filter(|&i| matches!(body[i], Literal::Positive(_)))
+            .collect();
+        let mut others: Vec<usize> = (0..body.len())
+            .filter(|&i| !matches!(body[i], Literal::Positive(_)))
+            .collect();
+        let mut steps = Vec::new();
+        self.place_ready(rule, body, &mut others, bound, &mut steps)?;
+        let mut first = true;
+        while !atoms.is_empty() {
+            let pick = match driver {
+                Some(d) if first => atoms.iter().position(|&i| i == d).ok_or("bad driver")?,
+                _ => self.best_atom(body, &atoms, bound),
+            };
+            first = false;
+            let i = atoms.remove(pick);
+            let Literal::Positive(atom) = &body[i] else {
+                unreachable!("atoms holds positive literals only")
+            };
+            steps.push(Step::Atom(self.atom_step(atom, bound, driver == Some(i))));
+            self.place_ready(rule, body, &mut others, bound, &mut steps)?;
+        }
+        if let Some(&i) = others.first() {
+            return Err(format!(
+                "literal {} of rule `{}` reads a variable nothing binds",
+                i + 1,
+                self.program.relation(rule.head.relation).name
+            ));
+        }
+        Ok(steps)
+    }
+
+    /// The next atom: one sharing bound variables if any does, the most
+    /// constrained (most bound columns), then the smallest relation.
+    fn best_atom(&self, body: &[Literal], atoms: &[usize], bound: &[bool]) -> usize {
+        let score = |i: usize| {
+            let Literal::Positive(a) = &body[i] else {
+                unreachable!()
+            };
+            let nbound = a
+                .args
+                .iter()
+                .filter(|t| match t {
+                    Term::Const(_) => true,
+                    Term::Var(v) => bound[v.0 as usize],
+                    Term::Wildcard => false,
+                })
+                .count();
+            let size = self.sizes[a.relation.0 as usize];
+            (nbound > 0, nbound, Reverse(size))
+        };
+        (0..atoms.len())
+            .max_by_key(|&k| (score(atoms[k]), Reverse(k)))
+            .unwrap_or(0)
+    }
+
+    fn atom_step(&mut self, atom: &Atom, bound: &mut [bool], delta: bool) -> AtomStep {
+        let mut step = AtomStep {
+            rel: atom.relation,
+            delta,
+            key_cols: Vec::new(),
+            key: Vec::new(),
+            binds: Vec::new(),
+            checks: Vec::new(),
+        };
+        for (col, term) in atom.args.iter().enumerate() {
+            match term {
+                Term::Const(v) => {
+                    step.key_cols.push(col);
+                    step.key.push(Operand::Const(const_cell(v, self.symbols)));
+                }
+                Term::Var(v) => {
+                    let reg = v.0 as usize;
+                    if bound[reg] {
+                        step.key_cols.push(col);
+                        step.key.push(Operand::Reg(reg));
+                    } else if let Some(&(c0, _)) = step.binds.iter().find(|(_, r)| *r == reg) {
+                        step.checks.push((col, c0));
+                    } else {
+                        step.binds.push((col, reg));
+                    }
+                }
+                Term::Wildcard => {}
+            }
+        }
+        for (_, reg) in &step.binds {
+            bound[*reg] = true;
+        }
+        step
+    }
+
+    /// Appends every pending literal whose variables are all bound, in body
+    /// order, repeating until none is left that can run.
+    fn place_ready(
+        &mut self,
+        rule: &Rule,
+        body: &[Literal],
+        others: &mut Vec<usize>,
+        bound: &mut [bool],
+        steps: &mut Vec<Step>,
+    ) -> Result<(), String> {
+        loop {
+            let ready = others
+                .iter()
+                .position(|&i| self.reads(&body[i]).iter().all(|&v| bound[v]));
+            let Some(k) = ready else { return Ok(()) };
+            let i = others.remove(k);
+            let step = self.literal_step(rule, &body[i], bound)?;
+            steps.push(step);
+        }
+    }
+
+    /// Variables a non-atom literal needs bound before it runs.
+    fn reads(&self, lit: &Literal) -> Vec<usize> {
+        let mut out = Vec::new();
+        match lit {
+            Literal::Positive(_) => {}
+            Literal::Negative(a) => {
+                out.extend(a.args.iter().filter_map(|t| match t {
+                    Term::Var(v) => Some(v.0 as usize),
+                    _ => None,
+                }));
+            }
+            Literal::Bind { expr, .. } => {
+                collect_expr_vars(expr, &mut out);
+            }
+            Literal::Filter(c) => match c {
+                crate::lang::program::Condition::Compare { lhs, rhs, .. } => {
+                    collect_expr_vars(lhs, &mut out);
+                    collect_expr_vars(rhs, &mut out);
+                }
+                crate::lang::program::Condition::Builtin { args, .. } => {
+                    args.iter().for_each(|a| collect_expr_vars(a, &mut out))
+                }
+                crate::lang::program::Condition::False { .. } => {}
+            },
+            Literal::Aggregate(a) => out.extend(a.outer.iter().map(|v| v.0 as usize)),
+        }
+        out
+    }
+
+    fn literal_step(
+        &mut self,
+        rule: &Rule,
+        lit: &Literal,
+        bound: &mut [bool],
+    ) -> Result<Step, String> {
+        Ok(match lit {
+            Literal::Positive(_) => unreachable!("atoms are placed by plan_body"),
+            Literal::Negative(a) => {
+                let mut cols = Vec::new();
+                let mut key = Vec::new();
+                for (col, t) in a.args.iter().enumerate() {
+                    match t {
+                        Term::Const(v) => {
+                            cols.push(col);
+                            key.push(Operand::Const(const_cell(v, self.symbols)));
+                        }
+                        Term::Var(v) => {
+                            cols.push(col);
+                            key.push(Operand::Reg(v.0 as usize));
+                        }
+                        Term::Wildcard => {}
+                    }
+                }
+                Step::Neg(NegStep {
+                    rel: a.relation,
+                    cols,
+                    key,
+                })
+            }
+            Literal::Bind { var, expr, .. } => {
+                bound[var.0 as usize] = true;
+                Step::Bind(var.0 as usize, CExpr::compile(expr, self.symbols))
+            }
+            Literal::Filter(c) => Step::Filter(CCond::compile(c, self.symbols)),
+            Literal::Aggregate(a) => {
+                let mut inner = bound.to_vec();
+                let body = self.plan_body(rule, &a.body, &mut inner, None)?;
+                if let Some(t) = &a.target {
+                    let mut vars = Vec::new();
+                    collect_expr_vars(t, &mut vars);
+                    if vars.iter().any(|&v| !inner[v]) {
+                        return Err("aggregate target reads an unbound variable".into());
+                    }
+                }
+                bound[a.var.0 as usize] = true;
+                let memo = self.memos;
+                self.memos += 1;
+                Step::Agg(Box::new(AggStep {
+                    op: a.op,
+                    target: a.target.as_ref().map(|t| CExpr::compile(t, self.symbols)),
+                    target_ty: a.target.as_ref().map(|t| t.ty).unwrap_or(Type::Number),
+                    body,
+                    outer: a.outer.iter().map(|v| v.0 as usize).collect(),
+                    result: a.var.0 as usize,
+                    memo,
+                }))
+            }
+        })
+    }
+}
+
+fn collect_expr_vars(e: &crate::lang::program::Expr, out: &mut Vec<usize>) {
+    use crate::lang::program::ExprKind;
+    match &e.kind {
+        ExprKind::Var(v) => out.push(v.0 as usize),
+        ExprKind::Const(_) => {}
+        ExprKind::Neg(x) => collect_expr_vars(x, out),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            collect_expr_vars(lhs, out);
+            collect_expr_vars(rhs, out);
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_expr_vars(a, out)),
+    }
+}
