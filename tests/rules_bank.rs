@@ -23,9 +23,14 @@ fn violating_traces_break_the_invariant() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     // The 500 withdrawal after the balance was down to 20.
     assert!(stdout.lines().any(|l| l.ends_with("\t20\t500")), "{stdout}");
-    let violations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("violation:")).collect();
+    let violations: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("violation:"))
+        .collect();
     assert_eq!(violations.len(), 1, "{stdout}");
-    assert!(violations[0].contains("a withdrawal was committed although the fetched balance was lower than the amount"));
+    assert!(violations[0].contains(
+        "a withdrawal was committed although the fetched balance was lower than the amount"
+    ));
 }
 
 #[test]

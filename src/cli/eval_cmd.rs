@@ -96,7 +96,7 @@ pub fn run(args: &EvalArgs) -> i32 {
 
 /// The program of `-r` files and folders, or the standard library; on
 /// failure the diagnostics are printed and the exit code returned.
-fn load_rules(paths: &[PathBuf]) -> Result<Program, i32> {
+pub(super) fn load_rules(paths: &[PathBuf]) -> Result<Program, i32> {
     let result = if paths.is_empty() {
         lang::compile_sources(&STDLIB)
     } else {
@@ -115,7 +115,7 @@ fn load_rules(paths: &[PathBuf]) -> Result<Program, i32> {
 
 /// Base facts from traces and facts folders; the folders `.input`
 /// relations are read from; whether any problem makes the run fail.
-fn load_facts(args: &InputArgs) -> (FactDb, Vec<PathBuf>, bool) {
+pub(super) fn load_facts(args: &InputArgs) -> (FactDb, Vec<PathBuf>, bool) {
     let (fact_inputs, traces): (Vec<PathBuf>, Vec<PathBuf>) =
         args.inputs.iter().cloned().partition(|p| {
             p.is_dir()

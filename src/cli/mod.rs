@@ -7,6 +7,7 @@ mod eval_cmd;
 mod eval_output;
 mod facts_cmd;
 mod inputs;
+mod pairs_cmd;
 mod run_cmd;
 mod schema_cmd;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Facts(FactsArgs),
     /// Print the built-in fact schema with the meaning of each column.
     Schema,
+    /// Write candidate request pairs (native JSON for `run`, or MicroRacer's candidatePairs files).
+    Pairs(PairsArgs),
     /// Replay candidate pairs against the live system in every order, restoring databases in between.
     Run(RunArgs),
     /// Parse and check rule files (types, safety, stratification) without evaluating them.
@@ -105,6 +108,31 @@ pub struct FactsArgs {
     pub out: PathBuf,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PairFormat {
+    /// One JSON file of pairs, as `rulecheck run` reads it.
+    Native,
+    /// MicroRacer's candidatePairs_<id>.json files, one per conflicting id, in the -o folder.
+    Microracer,
+}
+
+#[derive(Args, Debug)]
+pub struct PairsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Rule file or folder (repeatable); default: the standard library.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Relation(s) of request span ids (A, B) to export [default: candidate_pair and reported_pair].
+    #[arg(long = "relation", value_name = "NAME")]
+    pub relations: Vec<String>,
+    /// Output file (native) or folder (microracer).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value = "native")]
+    pub format: PairFormat,
+}
+
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Pair file written by `rulecheck pairs` (not needed with --recover).
@@ -164,6 +192,7 @@ pub fn main() -> i32 {
         Command::Facts(args) => facts_cmd::run(&args),
         Command::Schema => schema_cmd::run(),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Pairs(args) => pairs_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
         Command::Eval(args) => eval_cmd::run(&args),
     }
