@@ -343,3 +343,31 @@ mod tests {
         assert_eq!(ex[0].writes, [("t".to_string(), "4".to_string())]);
     }
 }
+
+/// A measurement, not a check: `cargo test --release --lib million -- --ignored --nocapture`.
+#[cfg(test)]
+mod measure {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn million_executions_of_one_prepared_statement() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        let sql =
+            "update orders_other set account_id=?, bought_date=?, status=?, price=? where id=?";
+        let start = std::time::Instant::now();
+        let mut rows = 0;
+        for i in 0..1_000_000 {
+            let params = format!("[a{i},2024-05-30 16:05:06,1,122.5,o{i}]");
+            rows += l.lower(sql, ParamSource::SkyWalking(&params)).unwrap()[0]
+                .columns
+                .len();
+        }
+        println!(
+            "1e6 executions: {:?}, {rows} column values, {} template(s)",
+            start.elapsed(),
+            l.templates()
+        );
+        assert_eq!(l.templates(), 1);
+    }
+}
