@@ -138,8 +138,9 @@ struct Analyzer {
     ctes: Vec<String>,
 }
 
+/// ASCII lowercase, as `KeyColumns` folds the names it is given.
 fn lower(ident: &Ident) -> String {
-    ident.value.to_lowercase()
+    ident.value.to_ascii_lowercase()
 }
 
 /// The last part of a dotted name (`db.schema.table` → `table`), lowercased.

@@ -29,10 +29,18 @@ use template::{Mode, Slot};
 /// Where a statement's parameters come from.
 #[derive(Clone, Copy, Debug)]
 pub enum ParamSource<'a> {
+    /// No parameters recorded: placeholders stay unbound (no `column_value`,
+    /// and a key column bound only to them does not pin the row).
     None,
-    /// SkyWalking's Java agent: `[v1,v2,…]`, values unquoted.
+    /// SkyWalking's Java agent: `[v1,v2,…]`, values unquoted. Split on `,`
+    /// (nothing trimmed) and bound left to right; pieces beyond the
+    /// placeholder count are joined (with `,`) into the last placeholder,
+    /// with a warning. `NULL` binds as NULL, numbers bare, the rest quoted.
     SkyWalking(&'a str),
-    /// OpenTelemetry Python DB-API: a Python tuple / dict / list-of-tuples literal.
+    /// OpenTelemetry Python DB-API: a Python tuple / dict / list-of-tuples
+    /// literal. A list or tuple of tuples as long as the placeholder count
+    /// (or of dicts) is `executemany`: one [`Execution`] per inner tuple.
+    /// A malformed literal gives a warning and leaves the values unbound.
     Python(&'a str),
 }
 
@@ -74,6 +82,11 @@ impl Clause {
     }
 }
 
+/// A column bound to a slot (a placeholder with a value, or an inline
+/// literal): `where` for `col = v` / `v = col` / `col IN (v, …)` /
+/// `(a, b) = (v, w)` in WHERE, ON or HAVING; `set` for UPDATE SET and
+/// ON DUPLICATE KEY UPDATE; `values` for every row of INSERT VALUES.
+/// `value` is the text as written, unquoted and unescaped (`98.00`, `NULL`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ColumnValue {
     pub table: String,
@@ -85,11 +98,21 @@ pub struct ColumnValue {
 /// The facts of one execution of a statement.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Execution {
-    /// The statement with its parameters bound, as the `db` fact shows it.
+    /// The statement with its parameters bound, as the `db` fact shows it:
+    /// each bound placeholder replaced by its value as an SQL literal
+    /// (strings single-quoted with `'` doubled; numbers and NULL bare);
+    /// inline literals, comments and unbound placeholders as written.
     pub bound: String,
+    /// One `(op, table)` per table touched, first appearance first; tables
+    /// lowercase, unquoted, without schema, aliases resolved. `(Other, "")`
+    /// for a statement that names no table (SET, BEGIN).
     pub tables: Vec<(Op, String)>,
     pub columns: Vec<ColumnValue>,
-    /// (table, key) pairs; key `*` where no key predicate pins the row.
+    /// (table, key) pairs, deduplicated: SELECT reads; UPDATE and DELETE
+    /// read and write their targets; INSERT/REPLACE (and ON DUPLICATE KEY
+    /// UPDATE) write theirs. The keys are the values bound to the table's
+    /// key columns in its own scope (`where`, or `values` for inserts), one
+    /// row per value; `*` where no key column is pinned.
     pub reads: Vec<(String, String)>,
     pub writes: Vec<(String, String)>,
     /// Binding problems (e.g. more values than placeholders).
@@ -97,7 +120,7 @@ pub struct Execution {
 }
 
 /// Which columns are row keys: `key_column` facts where given for a table,
-/// else `id` and every column ending in `_id`.
+/// else `id` and every column ending in `_id`. Names compare ASCII-lowercase.
 #[derive(Clone, Debug, Default)]
 pub struct KeyColumns {
     explicit: FxHashMap<String, Vec<String>>,
