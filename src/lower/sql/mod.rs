@@ -142,6 +142,9 @@ impl KeyColumns {
     }
 }
 
+/// How many statements parsed with their literals inline are kept.
+const INLINE_LIMIT: usize = 4096;
+
 /// What the cache knows of a template.
 #[derive(Debug)]
 enum Entry {
@@ -209,7 +212,15 @@ impl SqlLowerer {
         match self.cache.get(template) {
             Some(Entry::Ready(an)) => return Ok((an.clone(), false)),
             Some(Entry::Failed(e)) => return Err(e.to_string()),
-            Some(Entry::LiteralsInline) => return self.inline(statement),
+            Some(Entry::LiteralsInline) => {
+                return self.inline(statement).inspect_err(|e| {
+                    // Literals were not what kept it from parsing: fail the
+                    // template for good, so that varying literals do not
+                    // mean a parse (and a cache entry) per execution.
+                    self.cache
+                        .insert(template.to_string(), Entry::Failed(e.as_str().into()));
+                });
+            }
             None => {}
         }
         match analyze::analyze(template) {
@@ -220,9 +231,13 @@ impl SqlLowerer {
                 Ok((an, false))
             }
             Err(_) if slots.iter().any(|s| !s.is_param()) => {
-                self.cache
-                    .insert(template.to_string(), Entry::LiteralsInline);
-                self.inline(statement)
+                let result = self.inline(statement);
+                let entry = match &result {
+                    Ok(_) => Entry::LiteralsInline,
+                    Err(e) => Entry::Failed(e.as_str().into()),
+                };
+                self.cache.insert(template.to_string(), entry);
+                result
             }
             Err(e) => {
                 self.cache
@@ -235,6 +250,10 @@ impl SqlLowerer {
     fn inline(&mut self, statement: &str) -> Result<(Arc<Analysis>, bool), String> {
         let (mut text, mut slots) = (String::new(), Vec::new());
         template::normalise(statement, Mode::ParamsOnly, &mut text, &mut slots);
+        // Only rare statements come here; a bound keeps their memory bounded.
+        if self.inline.len() >= INLINE_LIMIT && !self.inline.contains_key(&text) {
+            self.inline.clear();
+        }
         let entry = self
             .inline
             .entry(text)
@@ -364,6 +383,17 @@ mod tests {
             )
             .unwrap();
         assert_eq!(ex[0].writes, [("t".to_string(), "4".to_string())]);
+    }
+
+    #[test]
+    fn a_template_that_fails_with_literals_inline_fails_for_good() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        for i in 0..100 {
+            let sql = format!("selec * from t where id = {i}");
+            assert!(l.lower(&sql, ParamSource::None).is_err());
+        }
+        assert_eq!(l.templates(), 1);
+        assert_eq!(l.inline.len(), 1);
     }
 }
 
