@@ -151,8 +151,9 @@ struct Analyzer {
     ctes: Vec<String>,
 }
 
+/// ASCII lowercase, as `KeyColumns` folds the names it is given.
 fn lower(ident: &Ident) -> String {
-    ident.value.to_lowercase()
+    ident.value.to_ascii_lowercase()
 }
 
 /// The last part of a dotted name (`db.schema.table` → `table`), lowercased.
@@ -931,5 +932,61 @@ fn children<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(an: &Analysis) -> Vec<(String, u32)> {
+        an.bindings
+            .iter()
+            .map(|b| match b.operand {
+                Operand::Slot { ordinal, .. } => (b.column.clone(), ordinal),
+                Operand::Const(_) => (b.column.clone(), u32::MAX),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn slots_are_numbered_by_position_whatever_the_nesting() {
+        let an = analyze(
+            "select `a?` from t where x = (select max(y) from u where u.k = ?) and id = ? and z in (?, ?)",
+        )
+        .unwrap();
+        assert_eq!(
+            slots(&an),
+            [
+                ("k".into(), 0),
+                ("id".into(), 1),
+                ("z".into(), 2),
+                ("z".into(), 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn accesses_list_the_bindings_of_their_own_scope() {
+        let an =
+            analyze("update t set v = ? where id = (select id from t where name = ?)").unwrap();
+        let t_update: Vec<_> = an
+            .accesses
+            .iter()
+            .filter(|a| a.kind == AccessKind::Write)
+            .map(|a| a.candidates.clone())
+            .collect();
+        // The write of `t` sees only the outer WHERE (which binds nothing),
+        // not the subquery's `name = ?`.
+        assert_eq!(t_update, [Vec::<u32>::new()]);
+        assert_eq!(
+            an.tables,
+            [(Op::Update, "t".into()), (Op::Select, "t".into())]
+        );
+    }
+
+    #[test]
+    fn unparsable_text_is_an_error() {
+        assert!(analyze("select from where").is_err());
     }
 }

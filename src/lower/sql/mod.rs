@@ -29,10 +29,18 @@ use template::{Mode, Slot};
 /// Where a statement's parameters come from.
 #[derive(Clone, Copy, Debug)]
 pub enum ParamSource<'a> {
+    /// No parameters recorded: placeholders stay unbound (no `column_value`,
+    /// and a key column bound only to them does not pin the row).
     None,
-    /// SkyWalking's Java agent: `[v1,v2,…]`, values unquoted.
+    /// SkyWalking's Java agent: `[v1,v2,…]`, values unquoted. Split on `,`
+    /// (nothing trimmed) and bound left to right; pieces beyond the
+    /// placeholder count are joined (with `,`) into the last placeholder,
+    /// with a warning. `NULL` binds as NULL, numbers bare, the rest quoted.
     SkyWalking(&'a str),
-    /// OpenTelemetry Python DB-API: a Python tuple / dict / list-of-tuples literal.
+    /// OpenTelemetry Python DB-API: a Python tuple / dict / list-of-tuples
+    /// literal. A list or tuple of tuples as long as the placeholder count
+    /// (or of dicts) is `executemany`: one [`Execution`] per inner tuple.
+    /// A malformed literal gives a warning and leaves the values unbound.
     Python(&'a str),
 }
 
@@ -74,6 +82,11 @@ impl Clause {
     }
 }
 
+/// A column bound to a slot (a placeholder with a value, or an inline
+/// literal): `where` for `col = v` / `v = col` / `col IN (v, …)` /
+/// `(a, b) = (v, w)` in WHERE, ON or HAVING; `set` for UPDATE SET and
+/// ON DUPLICATE KEY UPDATE; `values` for every row of INSERT VALUES.
+/// `value` is the text as written, unquoted and unescaped (`98.00`, `NULL`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ColumnValue {
     pub table: String,
@@ -98,11 +111,21 @@ pub struct Placeholder {
 /// The facts of one execution of a statement.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Execution {
-    /// The statement with its parameters bound, as the `db` fact shows it.
+    /// The statement with its parameters bound, as the `db` fact shows it:
+    /// each bound placeholder replaced by its value as an SQL literal
+    /// (strings single-quoted with `'` doubled; numbers and NULL bare);
+    /// inline literals, comments and unbound placeholders as written.
     pub bound: String,
+    /// One `(op, table)` per table touched, first appearance first; tables
+    /// lowercase, unquoted, without schema, aliases resolved. `(Other, "")`
+    /// for a statement that names no table (SET, BEGIN).
     pub tables: Vec<(Op, String)>,
     pub columns: Vec<ColumnValue>,
-    /// (table, key) pairs; key `*` where no key predicate pins the row.
+    /// (table, key) pairs, deduplicated: SELECT reads; UPDATE and DELETE
+    /// read and write their targets; INSERT/REPLACE (and ON DUPLICATE KEY
+    /// UPDATE) write theirs. The keys are the values bound to the table's
+    /// key columns in its own scope (`where`, or `values` for inserts), one
+    /// row per value; `*` where no key column is pinned.
     pub reads: Vec<(String, String)>,
     pub writes: Vec<(String, String)>,
     /// Every slot (parameter or literal) with the column it binds, if any.
@@ -112,7 +135,7 @@ pub struct Execution {
 }
 
 /// Which columns are row keys: `key_column` facts where given for a table,
-/// else `id` and every column ending in `_id`.
+/// else `id` and every column ending in `_id`. Names compare ASCII-lowercase.
 #[derive(Clone, Debug, Default)]
 pub struct KeyColumns {
     explicit: FxHashMap<String, Vec<String>>,
@@ -133,6 +156,9 @@ impl KeyColumns {
         }
     }
 }
+
+/// How many statements parsed with their literals inline are kept.
+const INLINE_LIMIT: usize = 4096;
 
 /// What the cache knows of a template.
 #[derive(Debug)]
@@ -201,7 +227,15 @@ impl SqlLowerer {
         match self.cache.get(template) {
             Some(Entry::Ready(an)) => return Ok((an.clone(), false)),
             Some(Entry::Failed(e)) => return Err(e.to_string()),
-            Some(Entry::LiteralsInline) => return self.inline(statement),
+            Some(Entry::LiteralsInline) => {
+                return self.inline(statement).inspect_err(|e| {
+                    // Literals were not what kept it from parsing: fail the
+                    // template for good, so that varying literals do not
+                    // mean a parse (and a cache entry) per execution.
+                    self.cache
+                        .insert(template.to_string(), Entry::Failed(e.as_str().into()));
+                });
+            }
             None => {}
         }
         match analyze::analyze(template) {
@@ -212,9 +246,13 @@ impl SqlLowerer {
                 Ok((an, false))
             }
             Err(_) if slots.iter().any(|s| !s.is_param()) => {
-                self.cache
-                    .insert(template.to_string(), Entry::LiteralsInline);
-                self.inline(statement)
+                let result = self.inline(statement);
+                let entry = match &result {
+                    Ok(_) => Entry::LiteralsInline,
+                    Err(e) => Entry::Failed(e.as_str().into()),
+                };
+                self.cache.insert(template.to_string(), entry);
+                result
             }
             Err(e) => {
                 self.cache
@@ -227,6 +265,10 @@ impl SqlLowerer {
     fn inline(&mut self, statement: &str) -> Result<(Arc<Analysis>, bool), String> {
         let (mut text, mut slots) = (String::new(), Vec::new());
         template::normalise(statement, Mode::ParamsOnly, &mut text, &mut slots);
+        // Only rare statements come here; a bound keeps their memory bounded.
+        if self.inline.len() >= INLINE_LIMIT && !self.inline.contains_key(&text) {
+            self.inline.clear();
+        }
         let entry = self
             .inline
             .entry(text)
@@ -356,5 +398,44 @@ mod tests {
             )
             .unwrap();
         assert_eq!(ex[0].writes, [("t".to_string(), "4".to_string())]);
+    }
+
+    #[test]
+    fn a_template_that_fails_with_literals_inline_fails_for_good() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        for i in 0..100 {
+            let sql = format!("selec * from t where id = {i}");
+            assert!(l.lower(&sql, ParamSource::None).is_err());
+        }
+        assert_eq!(l.templates(), 1);
+        assert_eq!(l.inline.len(), 1);
+    }
+}
+
+/// A measurement, not a check: `cargo test --release --lib million -- --ignored --nocapture`.
+#[cfg(test)]
+mod measure {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn million_executions_of_one_prepared_statement() {
+        let mut l = SqlLowerer::new(KeyColumns::default());
+        let sql =
+            "update orders_other set account_id=?, bought_date=?, status=?, price=? where id=?";
+        let start = std::time::Instant::now();
+        let mut rows = 0;
+        for i in 0..1_000_000 {
+            let params = format!("[a{i},2024-05-30 16:05:06,1,122.5,o{i}]");
+            rows += l.lower(sql, ParamSource::SkyWalking(&params)).unwrap()[0]
+                .columns
+                .len();
+        }
+        println!(
+            "1e6 executions: {:?}, {rows} column values, {} template(s)",
+            start.elapsed(),
+            l.templates()
+        );
+        assert_eq!(l.templates(), 1);
     }
 }

@@ -249,7 +249,7 @@ pub fn normalise(statement: &str, mode: Mode, template: &mut String, slots: &mut
                 prev_word = false;
                 i = end;
             }
-            b':' if !prev_word_is_colon(s, i)
+            b':' if starts_named_param(s, i)
                 && s.get(i + 1)
                     .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_') =>
             {
@@ -444,9 +444,18 @@ fn word_end(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// `::` is a cast, not a named parameter.
-fn prev_word_is_colon(s: &[u8], i: usize) -> bool {
-    (i > 0 && s[i - 1] == b':') || s.get(i + 1) == Some(&b':')
+/// A `:name` placeholder follows an operator, a bracket, a comma or a
+/// space; `::` is a cast and `a[1:2]` a slice, not parameters.
+fn starts_named_param(s: &[u8], i: usize) -> bool {
+    let before = s[..i].iter().rev().find(|b| !b.is_ascii_whitespace());
+    let after_space = i == 0 || s[i - 1].is_ascii_whitespace();
+    let prev_ok = match before {
+        None => true,
+        Some(b) => matches!(b, b'(' | b',' | b'=' | b'<' | b'>') || (after_space && *b != b':'),
+    };
+    prev_ok
+        && s.get(i + 1)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 /// End of a number at `i`: `12`, `1.5`, `.5`, `1e-3`, `0x1F`.
@@ -533,6 +542,16 @@ mod tests {
         let (a, _) = norm("select *\n\tfrom  t where id = 7");
         let (b, _) = norm("  select * from t where id = ?  ");
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn casts_and_slices_are_not_named_parameters() {
+        let (t, s) = norm("select a::int, b[1:2], c from t where d = :d and e in (:e1,:e2)");
+        assert_eq!(
+            t,
+            "select a::int, b[?:?], c from t where d = ? and e in (?,?)"
+        );
+        assert_eq!(s, ["L1", "L2", ":d", ":e1", ":e2"]);
     }
 
     #[test]
