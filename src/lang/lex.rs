@@ -39,6 +39,9 @@ pub enum Tok {
     Star,
     Slash,
     Percent,
+    /// Text the lexer already reported; the parser stays quiet about the
+    /// clause that contains it.
+    Error,
     /// `|`, `@`, `$`, `[`, `]`: Soufflé syntax rulecheck does not support,
     /// kept as tokens so the parser can say so where they are used.
     Other(char),
@@ -54,6 +57,7 @@ impl Tok {
             Tok::Str(_) => "a string".into(),
             Tok::Int(_) | Tok::Unsigned(_) | Tok::Float(_) => "a number".into(),
             Tok::Eof => "end of file".into(),
+            Tok::Error => "invalid text".into(),
             other => format!("`{}`", other.punct()),
         }
     }
@@ -205,18 +209,23 @@ pub fn lex(sources: &SourceMap, file: FileId, errors: &mut Vec<LangError>) -> Ve
                         msg,
                         "this number",
                     ));
-                    Tok::Int(0)
+                    Tok::Error
                 }
             }
         } else if c == b'"' {
             match string(&text, &mut i) {
                 Ok(s) => Tok::Str(s),
-                Err((msg, at, help)) => {
+                Err((msg, at, help, closed)) => {
                     errors.push(
                         LangError::at(sources, ErrorKind::Syntax, loc(at.0, at.1), msg, "here")
                             .with_help(help),
                     );
-                    Tok::Str(String::new())
+                    // A string with a bad escape still ends where it should.
+                    if closed {
+                        Tok::Str(String::new())
+                    } else {
+                        Tok::Error
+                    }
                 }
             }
         } else if c == b'.' {
@@ -362,7 +371,8 @@ fn number(text: &str, i: &mut usize) -> Result<Tok, String> {
     })
 }
 
-type StrError = (String, (usize, usize), &'static str);
+/// Message, byte range, hint, and whether the string was closed.
+type StrError = (String, (usize, usize), &'static str, bool);
 
 /// A `"…"` string with `\"`, `\\`, `\n`, `\t`, `\r` escapes, on one line.
 fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
@@ -383,6 +393,7 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
                     "unterminated string".into(),
                     (start, at),
                     "strings end on the line they start; close it with `\"`",
+                    false,
                 ));
             }
             '\\' => match chars.next() {
@@ -403,6 +414,7 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
                         format!("unknown escape `\\{}`", other.escape_debug()),
                         (at, bad_end),
                         "known escapes: \\\" \\\\ \\n \\t \\r \\'",
+                        true,
                     ));
                 }
                 None => break,
@@ -415,5 +427,6 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
         "unterminated string".into(),
         (start, text.len()),
         "close the string with `\"`",
+        false,
     ))
 }

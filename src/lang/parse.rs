@@ -23,8 +23,11 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (Module, Vec<LangError>) {
         match p.item() {
             Ok(item) => items.extend(item),
             Err(e) => {
-                errors.push(e);
                 p.recover(start, directive);
+                let end = p.pos.min(p.tokens.len() - 1);
+                if !p.tokens[start..=end].iter().any(|t| t.tok == Tok::Error) {
+                    errors.push(e);
+                }
             }
         }
     }

@@ -227,7 +227,8 @@ impl Cx<'_, '_> {
         // inferred, then everything is checked.
         self.atom_types(&body);
         let columns: Vec<Type> = self.env.relation(head_rel).types().collect();
-        while self.infer(&body) | self.infer_head(&head_args, &columns) {}
+        // Declared head types first: they are the user's intent.
+        while self.infer_head(&head_args, &columns) | self.infer(&body) {}
         for (arg, &ty) in head_args.iter().zip(&columns) {
             self.check(arg, ty);
         }
@@ -951,15 +952,24 @@ impl Cx<'_, '_> {
             }
         }
         while !pending.is_empty() {
-            let Some(i) = pending.iter().position(|l| self.ready(l, bound)) else {
-                break;
-            };
+            if let Some(i) = pending.iter().position(|l| self.ready(l, bound)) {
+                let lit = pending.remove(i);
+                let built = self.place(lit, bound);
+                out.push(built);
+                continue;
+            }
+            // Stuck: report one literal, preferring one that no binding
+            // could fix, then treat its variables as bound so that what
+            // depends on it is not reported as well.
+            let i = pending
+                .iter()
+                .position(|l| !matches!(l, ILit::Cmp { op: CmpOp::Eq, lhs, rhs, .. } if is_var(lhs) || is_var(rhs)))
+                .unwrap_or(0);
             let lit = pending.remove(i);
-            let built = self.place(lit, bound);
-            out.push(built);
-        }
-        for lit in pending {
             self.unbound(&lit, bound);
+            let mut vars = Vec::new();
+            vars_in_lit(&lit, &mut vars);
+            bound.extend(vars);
         }
         out
     }
