@@ -44,6 +44,7 @@ fn single(src: &str, kind: ErrorKind) -> LangError {
     );
     let e = errs.pop().unwrap();
     assert_eq!(e.kind, kind, "{}", e.short());
+    assert!(e.help.is_some(), "no hint: {}", e.short());
     e
 }
 
@@ -652,4 +653,19 @@ fn render(e: &LangError) -> String {
         .render_report(&mut out, e)
         .unwrap();
     out
+}
+
+#[test]
+fn pathological_nesting_and_disjunctions_are_errors_not_crashes() {
+    let deep = format!(
+        ".decl r(n: number)\nr(N) :- r(M), N = {}M{}.\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let e = single(&deep, ErrorKind::Syntax);
+    assert_eq!(e.message, "expression nested too deeply");
+    let alts = "(r(N) ; r(N)), ".repeat(40);
+    let wide = format!(".decl r(n: number)\nr(N) :- {alts}r(N).\n");
+    let e = single(&wide, ErrorKind::Unsupported);
+    assert_eq!(at(&e), (2, 1));
 }

@@ -158,13 +158,16 @@ fn type_aliases(
     for item in modules.iter().flat_map(|m| &m.items) {
         if let Item::TypeAlias(t) = item {
             if builtin_type(&t.name.name).is_some() {
-                errors.push(LangError::at(
-                    sources,
-                    ErrorKind::DuplicateDecl,
-                    t.name.loc,
-                    format!("`{}` is a built-in type", t.name.name),
-                    "redefined here",
-                ));
+                errors.push(
+                    LangError::at(
+                        sources,
+                        ErrorKind::DuplicateDecl,
+                        t.name.loc,
+                        format!("`{}` is a built-in type", t.name.name),
+                        "redefined here",
+                    )
+                    .with_help("choose another name for the alias"),
+                );
             } else if let Some(first) = written.get(t.name.name.as_str()) {
                 errors.push(
                     LangError::at(
@@ -174,6 +177,7 @@ fn type_aliases(
                         format!("type `{}` is declared twice", t.name.name),
                         "declared again here",
                     )
+                    .with_help("remove one of the declarations")
                     .with_note(sources, first.name.loc, "first declared here"),
                 );
             } else {
@@ -195,13 +199,16 @@ fn type_aliases(
                     base = &next.base;
                 }
                 Some(_) => {
-                    errors.push(LangError::at(
-                        sources,
-                        ErrorKind::UnknownType,
-                        alias.name.loc,
-                        format!("type `{name}` is defined in terms of itself"),
-                        "cyclic type",
-                    ));
+                    errors.push(
+                        LangError::at(
+                            sources,
+                            ErrorKind::UnknownType,
+                            alias.name.loc,
+                            format!("type `{name}` is defined in terms of itself"),
+                            "cyclic type",
+                        )
+                        .with_help("define it as a subtype of symbol, number, unsigned or float"),
+                    );
                     break None;
                 }
                 None => {

@@ -124,8 +124,14 @@ impl LangError {
         }))
     }
 
+    /// Adds the hint; a note added before (another file's location) stays
+    /// after it.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.0.help = Some(help.into());
+        let help = help.into();
+        self.0.help = Some(match self.0.help.take() {
+            Some(note) => format!("{help}\n{note}"),
+            None => help,
+        });
         self
     }
 

@@ -202,13 +202,12 @@ pub fn lex(sources: &SourceMap, file: FileId, errors: &mut Vec<LangError>) -> Ve
             match number(&text, &mut i) {
                 Ok(t) => t,
                 Err(msg) => {
-                    errors.push(LangError::at(
-                        sources,
-                        ErrorKind::Syntax,
-                        loc(start, i),
-                        msg,
-                        "this number",
-                    ));
+                    errors.push(
+                        LangError::at(sources, ErrorKind::Syntax, loc(start, i), msg, "this number")
+                            .with_help(
+                                "numbers are decimal (`42`, `-1`), hexadecimal (`0x2a`), unsigned (`42u`) or float (`1.5`, `2e3`)",
+                            ),
+                    );
                     Tok::Error
                 }
             }
@@ -271,13 +270,16 @@ pub fn lex(sources: &SourceMap, file: FileId, errors: &mut Vec<LangError>) -> Ve
                 _ => {
                     let ch = text[i..].chars().next().unwrap_or('?');
                     let len = ch.len_utf8();
-                    errors.push(LangError::at(
-                        sources,
-                        ErrorKind::Syntax,
-                        loc(i, i + len),
-                        format!("unexpected character `{}`", ch.escape_debug()),
-                        "not part of the rule language",
-                    ));
+                    errors.push(
+                        LangError::at(
+                            sources,
+                            ErrorKind::Syntax,
+                            loc(i, i + len),
+                            format!("unexpected character `{}`", ch.escape_debug()),
+                            "not part of the rule language",
+                        )
+                        .with_help("outside strings and comments, only ASCII names, numbers and operators are allowed"),
+                    );
                     i += len;
                     continue;
                 }

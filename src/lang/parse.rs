@@ -15,11 +15,13 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (Module, Vec<LangError>) {
         sources,
         tokens,
         pos: 0,
+        depth: 0,
     };
     let mut items = Vec::new();
     while p.peek() != &Tok::Eof {
         let start = p.pos;
         let directive = matches!(p.peek(), Tok::Directive(_));
+        p.depth = 0;
         match p.item() {
             Ok(item) => items.extend(item),
             Err(e) => {
@@ -40,7 +42,13 @@ struct Parser<'a> {
     sources: &'a SourceMap,
     tokens: Vec<Token>,
     pos: usize,
+    /// Nesting of expressions and bodies, bounded so that a pathological
+    /// file is an error rather than a stack overflow.
+    depth: u32,
 }
+
+/// Deeper nesting than any real rule needs.
+const MAX_DEPTH: u32 = 100;
 
 impl Parser<'_> {
     fn peek(&self) -> &Tok {
@@ -78,6 +86,18 @@ impl Parser<'_> {
         }
     }
 
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self
+                .error(self.loc(), "expression nested too deeply", "too deep")
+                .with_help(format!(
+                    "split it up; at most {MAX_DEPTH} levels of nesting are allowed"
+                )));
+        }
+        Ok(())
+    }
+
     fn error(&self, loc: Loc, message: impl Into<String>, label: impl Into<String>) -> LangError {
         LangError::at(self.sources, ErrorKind::Syntax, loc, message, label)
     }
@@ -91,9 +111,20 @@ impl Parser<'_> {
             format!("expected {what}, found {found}"),
             format!("expected {what}"),
         );
-        if what.contains("`.`") {
-            e = e.with_help("every rule and fact ends with `.`");
-        }
+        let help = if what.contains("`.`") {
+            "every rule and fact ends with `.`"
+        } else if matches!(self.peek(), Tok::Directive(_)) {
+            "the clause before this directive is not finished; a rule ends with `.`"
+        } else if what == "`(`" {
+            "an atom is written `relation(arg, …)`"
+        } else if what.contains("`)`") {
+            "arguments are separated by `,` and the list is closed with `)`"
+        } else if what.contains("expression") {
+            "an expression is a variable, `_`, a constant, a functor call, arithmetic or an aggregate"
+        } else {
+            "a rule is written `head(X) :- body(X, Y), !other(Y), X != \"a\".`; a fact `head(\"a\").`"
+        };
+        e = e.with_help(help);
         e
     }
 
@@ -295,7 +326,9 @@ impl Parser<'_> {
                         Tok::LParen => depth += 1,
                         Tok::RParen => depth -= 1,
                         Tok::Eof => {
-                            return Err(self.error(open, "unclosed `(`", "opened here"));
+                            return Err(self
+                                .error(open, "unclosed `(`", "opened here")
+                                .with_help("close the IO parameters with `)`"));
                         }
                         _ => {}
                     }
@@ -370,10 +403,12 @@ impl Parser<'_> {
     }
 
     fn disjunction(&mut self) -> PResult<Body> {
+        self.enter()?;
         let mut alts = vec![self.conjunction()?];
         while self.eat(&Tok::Semi) {
             alts.push(self.conjunction()?);
         }
+        self.depth -= 1;
         Ok(if alts.len() == 1 {
             alts.pop().expect("one alternative")
         } else {
@@ -399,12 +434,12 @@ impl Parser<'_> {
         if self.peek() != &Tok::LParen {
             return self.literal().map(Body::Literal);
         }
-        let save = self.pos;
+        let save = (self.pos, self.depth);
         match self.comparison() {
             Ok(c) => Ok(Body::Literal(Literal::Compare(c))),
             Err(as_expr) => {
                 let expr_pos = self.pos;
-                self.pos = save;
+                (self.pos, self.depth) = save;
                 self.bump();
                 match self.disjunction() {
                     Ok(body) => {
@@ -509,12 +544,16 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> PResult<Expr> {
+        self.enter()?;
         let mut lhs = self.term()?;
         loop {
             let op = match self.peek() {
                 Tok::Plus => BinOp::Add,
                 Tok::Minus => BinOp::Sub,
-                _ => return Ok(lhs),
+                _ => {
+                    self.depth -= 1;
+                    return Ok(lhs);
+                }
             };
             self.bump();
             let rhs = self.term()?;
@@ -552,10 +591,14 @@ impl Parser<'_> {
                     loc,
                 })
             } else {
-                Err(self.error(loc, "number out of range for a 64-bit integer", "too small"))
+                Err(self
+                    .error(loc, "number out of range for a 64-bit integer", "too small")
+                    .with_help("numbers are 64-bit signed integers"))
             };
         }
+        self.enter()?;
         let arg = self.unary()?;
+        self.depth -= 1;
         Ok(Expr {
             loc: start.to(arg.loc),
             kind: ExprKind::Neg(Box::new(arg)),

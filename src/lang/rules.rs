@@ -16,6 +16,26 @@ use crate::facts::Type;
 /// Lowers one clause into `out`, one rule per head and disjunct. Errors
 /// shared by the copies are reported once.
 pub(super) fn lower(env: &Env, rule: &ast::Rule, out: &mut Vec<Rule>, errors: &mut Vec<LangError>) {
+    if let Some(body) = &rule.body {
+        let n = dnf_size(body);
+        if n > MAX_DISJUNCTS {
+            errors.push(
+                LangError::at(
+                    env.sources,
+                    ErrorKind::Unsupported,
+                    rule.loc,
+                    format!(
+                        "this rule's disjunctions expand to {n} rules, more than {MAX_DISJUNCTS}"
+                    ),
+                    "too many alternatives",
+                )
+                .with_help(
+                    "move alternatives into relations of their own, derived by several rules",
+                ),
+            );
+            return;
+        }
+    }
     let conjuncts = match &rule.body {
         None => vec![Vec::new()],
         Some(body) => dnf(body),
@@ -43,6 +63,19 @@ pub(super) fn lower(env: &Env, rule: &ast::Rule, out: &mut Vec<Rule>, errors: &m
         }
     }
     errors.extend(local);
+}
+
+/// More alternatives than a hand-written rule has; guards against a body
+/// whose normal form would exhaust memory.
+const MAX_DISJUNCTS: u64 = 1024;
+
+/// How many conjunctions [`dnf`] gives, saturating.
+fn dnf_size(body: &ast::Body) -> u64 {
+    match body {
+        ast::Body::Literal(_) => 1,
+        ast::Body::Or(alts) => alts.iter().map(dnf_size).fold(0, u64::saturating_add),
+        ast::Body::And(parts) => parts.iter().map(dnf_size).fold(1, u64::saturating_mul),
+    }
 }
 
 /// Disjunctive normal form: each inner list is one conjunction.
@@ -524,8 +557,7 @@ impl Cx<'_, '_> {
         out: &mut Vec<ILit>,
         depth: u32,
     ) -> VarId {
-        let conjs = dnf(&agg.body);
-        if conjs.len() > 1 {
+        let conj = if dnf_size(&agg.body) > 1 {
             let e = self
                 .at(
                     ErrorKind::Unsupported,
@@ -535,8 +567,10 @@ impl Cx<'_, '_> {
                 )
                 .with_help("aggregate over a relation derived by several rules instead");
             self.err(e);
-        }
-        let conj = conjs.into_iter().next().unwrap_or_default();
+            Vec::new()
+        } else {
+            dnf(&agg.body).pop().unwrap_or_default()
+        };
         let mut names = Vec::new();
         for l in &conj {
             names_in_lit(l, &mut names);
@@ -787,12 +821,14 @@ impl Cx<'_, '_> {
                         .with_help(format!("quote it to make it a symbol: \"{i}\""));
                     self.err(err);
                 } else if ty == Type::Unsigned && *i < 0 {
-                    let err = self.at(
-                        ErrorKind::Type,
-                        e.loc,
-                        "type mismatch: a negative number where an unsigned is expected",
-                        "negative",
-                    );
+                    let err = self
+                        .at(
+                            ErrorKind::Type,
+                            e.loc,
+                            "type mismatch: a negative number where an unsigned is expected",
+                            "negative",
+                        )
+                        .with_help("unsigned values are 0 or more; declare the attribute `number` for negative values");
                     self.err(err);
                 }
             }
