@@ -669,3 +669,20 @@ fn pathological_nesting_and_disjunctions_are_errors_not_crashes() {
     let e = single(&wide, ErrorKind::Unsupported);
     assert_eq!(at(&e), (2, 1));
 }
+
+#[test]
+fn undeclared_user_input_hints_at_its_declaration() {
+    let e = single(
+        ".decl k(t: symbol)\nk(T) :- key_column(T, _).\n",
+        ErrorKind::UnknownRelation,
+    );
+    assert_eq!(at(&e), (2, 9));
+    assert!(
+        e.help
+            .as_deref()
+            .unwrap()
+            .contains(".decl key_column(Table: symbol, Column: symbol)` and `.input key_column`"),
+        "{:?}",
+        e.help
+    );
+}

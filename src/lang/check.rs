@@ -10,6 +10,7 @@ use super::error::{closest, ErrorKind, LangError};
 use super::program::{ColumnDecl, InvariantDecl, Program, RelId, Relation};
 use super::source::{Loc, SourceMap};
 use super::{rules, stratify};
+use crate::facts::schema::USER_INPUTS;
 use crate::facts::{Base, Type, BASE};
 
 /// Declared relations, shared by every rule's checker.
@@ -36,12 +37,26 @@ impl Env<'_> {
             format!("{what} `{}` is not declared", name.name),
             "unknown relation",
         );
-        let help = match closest(&name.name, self.relations.iter().map(|r| r.name.as_str())) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!(
+        let help = if let Some(r) = USER_INPUTS.iter().find(|r| r.name == name.name) {
+            let cols: Vec<String> = r
+                .columns
+                .iter()
+                .map(|c| format!("{}: {}", c.name, c.ty.as_str()))
+                .collect();
+            format!(
+                "`{0}` is read from the facts folder: declare it with `.decl {0}({1})` and `.input {0}`",
+                r.name,
+                cols.join(", ")
+            )
+        } else if let Some(near) =
+            closest(&name.name, self.relations.iter().map(|r| r.name.as_str()))
+        {
+            format!("did you mean `{near}`?")
+        } else {
+            format!(
                 "declare it with `.decl {}(…)`, or run `rulecheck schema` for the built-in relations",
                 name.name
-            ),
+            )
         };
         Err(e.with_help(help))
     }
