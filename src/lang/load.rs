@@ -196,7 +196,6 @@ impl<'a> Loader<'a> {
                 _ => None,
             })
             .collect();
-        self.modules.push(module);
         self.stack.push((key, name));
         let dir = path.parent().unwrap_or(Path::new(""));
         for (inc, loc) in includes {
@@ -208,6 +207,9 @@ impl<'a> Loader<'a> {
             self.visit(&target, Some(loc));
         }
         self.stack.pop();
+        // After its includes, as if their text stood in its place: what a
+        // file includes is declared before the file's own items.
+        self.modules.push(module);
     }
 
     fn finish(self) -> Result<Program, Vec<LangError>> {

@@ -133,7 +133,9 @@ impl Stratum {
 }
 
 /// One clause with a single head and a conjunctive body. A fact is a rule
-/// with an empty body whose head arguments are constant expressions.
+/// with an empty body whose head arguments are constant expressions; a body
+/// without positive atoms (`r(X) :- X = 1 + 2.`) starts from one empty
+/// binding.
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub head: Head,
