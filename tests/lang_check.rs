@@ -686,3 +686,126 @@ fn undeclared_user_input_hints_at_its_declaration() {
         e.help
     );
 }
+
+#[test]
+fn parenthesised_expressions_and_groups_both_parse() {
+    let p = ok(".decl n(x: number)\nn(1).\nn(2).\n.decl m(x: number)\n\
+                m(X) :- n(X), (X + 1) * 2 > 3, (X = 1 ; (X = 2, true)).\n");
+    let rules: Vec<_> = p.rules.iter().filter(|r| !r.body.is_empty()).collect();
+    assert_eq!(rules.len(), 2);
+    // n(X), the arithmetic filter, and X = 1 (or X = 2; `true` is dropped).
+    assert!(rules.iter().all(|r| r.body.len() == 3));
+}
+
+#[test]
+fn numbers_in_every_notation() {
+    let p = ok(".decl n(x: number)\nn(0x1F).\nn(-0x10).\nn(- 7).\n\
+                .decl f(x: float)\nf(2e3).\nf(1.5E-2).\nf(3).\n.decl u(x: unsigned)\nu(18446744073709551615u).\n");
+    let values: Vec<Value> = p
+        .rules
+        .iter()
+        .map(|r| match &r.head.args[0].kind {
+            rulecheck::lang::program::ExprKind::Const(c) => c.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            Value::Number(31),
+            Value::Number(-16),
+            Value::Number(-7),
+            Value::Float(2000.0),
+            Value::Float(0.015),
+            Value::Float(3.0),
+            Value::Unsigned(u64::MAX),
+        ]
+    );
+    let e = single(
+        ".decl n(x: number)\nn(9223372036854775808).\n",
+        ErrorKind::Syntax,
+    );
+    assert_eq!(e.message, "number out of range for a 64-bit integer");
+    assert_eq!(at(&e), (2, 3));
+    let p = ok(".decl n(x: number)\nn(-9223372036854775808).\n");
+    assert_eq!(p.rules.len(), 1);
+    let e = single(".decl n(x: number)\nn(12ab).\n", ErrorKind::Syntax);
+    assert_eq!(e.message, "`12ab` is not a number");
+}
+
+#[test]
+fn computed_atom_arguments_become_filters() {
+    let p = ok(
+        ".decl n(x: number)\nn(1).\n.decl m(x: number)\nm(X) :- n(X), n(X + 1).\n\
+                .decl k(x: number)\nk(X) :- n(X), !n(X * 2).\n",
+    );
+    let m = &p.rules[1];
+    assert_eq!(m.body.len(), 3);
+    assert!(matches!(
+        m.body[2],
+        Literal::Filter(Condition::Compare { .. })
+    ));
+    let k = &p.rules[2];
+    // The computed argument of a negated atom is bound before it.
+    assert!(matches!(k.body[1], Literal::Bind { .. }));
+    assert!(matches!(k.body[2], Literal::Negative(_)));
+}
+
+#[test]
+fn unsupported_souffle_constructs_say_so() {
+    let cases = [
+        (".decl e(a: number, b: number) eqrel\n", "eqrel"),
+        (".type T = A | B\n", "union types"),
+        (".functor f(number): number\n", "`.functor`"),
+        (
+            ".decl r(x: number)\nr(X) :- r(Y), X = @f(Y).\n",
+            "user-defined functors",
+        ),
+        (
+            ".decl r(x: number)\nr(C) :- C = sum X : { r(X) ; r(X) }.\n",
+            "disjunction inside an aggregate",
+        ),
+    ];
+    for (src, what) in cases {
+        let e = single(src, ErrorKind::Unsupported);
+        assert!(e.message.contains(what), "{src}: {}", e.message);
+    }
+}
+
+#[test]
+fn nested_aggregates_scope_their_variables() {
+    let p = ok(
+        ".decl e(a: symbol, b: symbol)\n.input e\n.decl r(a: symbol, n: number)\n\
+                r(A, N) :- e(A, _), N = max C : { e(B, _), C = count : { e(B, X), X != A } }.\n",
+    );
+    let rule = &p.rules[0];
+    let outer = rule
+        .body
+        .iter()
+        .find_map(|l| match l {
+            Literal::Aggregate(a) => Some(a),
+            _ => None,
+        })
+        .unwrap();
+    let names: Vec<_> = outer
+        .outer
+        .iter()
+        .map(|&v| rule.var(v).name.as_str())
+        .collect();
+    assert_eq!(names, vec!["A"]);
+    let inner = outer
+        .body
+        .iter()
+        .find_map(|l| match l {
+            Literal::Aggregate(a) => Some(a),
+            _ => None,
+        })
+        .unwrap();
+    let mut names: Vec<_> = inner
+        .outer
+        .iter()
+        .map(|&v| rule.var(v).name.as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["A", "B"]);
+}
