@@ -809,3 +809,33 @@ fn nested_aggregates_scope_their_variables() {
     names.sort();
     assert_eq!(names, vec!["A", "B"]);
 }
+
+#[test]
+fn souffle_declaration_forms() {
+    let p = ok(".decl a, b(x: number) output\n.decl c(x: number) brie input\nc(1).\na(X) :- c(X).\nb(X) :- c(X).\n\
+                .once\n.decl n(x: unsigned)\nn(0x1Fu).\nn(0b101).\n.decl s(x: symbol)\ns(\"\\a\\v\").\n");
+    let rel = |n: &str| p.relation(p.relation_by_name(n).unwrap());
+    assert!(rel("a").output && rel("b").output && !rel("c").output);
+    assert!(rel("c").input);
+    let consts: Vec<_> = p
+        .rules
+        .iter()
+        .filter(|r| r.body.is_empty())
+        .map(|r| match &r.head.args[0].kind {
+            rulecheck::lang::program::ExprKind::Const(c) => c.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        consts,
+        vec![
+            Value::Number(1),
+            Value::Unsigned(31),
+            Value::Unsigned(5),
+            Value::Symbol("\u{7}\u{b}".into())
+        ]
+    );
+    // A qualifier-like name on the next line is a rule, not a qualifier.
+    let p = ok(".decl input(x: number)\n.decl r(x: number)\ninput(1).\nr(X) :- input(X).\n");
+    assert_eq!(p.rules.len(), 2);
+}

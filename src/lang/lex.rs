@@ -301,20 +301,35 @@ pub fn lex(sources: &SourceMap, file: FileId, errors: &mut Vec<LangError>) -> Ve
     out
 }
 
-/// Decimal or `0x` hex integers, `3u` unsigned, `1.5` / `2e3` floats.
+/// Decimal, `0x` hex or `0b` binary integers (a `u` suffix makes them
+/// unsigned), `1.5` / `2e3` floats.
 fn number(text: &str, i: &mut usize) -> Result<Tok, String> {
     let bytes = text.as_bytes();
     let start = *i;
     let ident_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    if text[start..].starts_with("0x") || text[start..].starts_with("0X") {
+    let radix = match bytes.get(start + 1) {
+        Some(b'x' | b'X') if bytes[start] == b'0' => 16,
+        Some(b'b' | b'B') if bytes[start] == b'0' => 2,
+        _ => 10,
+    };
+    if radix != 10 {
         *i += 2;
         while *i < bytes.len() && ident_char(bytes[*i]) {
             *i += 1;
         }
-        let digits = &text[start + 2..*i];
-        return u64::from_str_radix(digits, 16)
-            .map(Tok::Int)
-            .map_err(|_| format!("`{}` is not a hexadecimal number", &text[start..*i]));
+        let mut digits = &text[start + 2..*i];
+        let unsigned = digits.ends_with('u') && digits.len() > 1;
+        if unsigned {
+            digits = &digits[..digits.len() - 1];
+        }
+        let what = if radix == 16 { "hexadecimal" } else { "binary" };
+        let value = u64::from_str_radix(digits, radix)
+            .map_err(|_| format!("`{}` is not a {what} number", &text[start..*i]))?;
+        return Ok(if unsigned {
+            Tok::Unsigned(value)
+        } else {
+            Tok::Int(value)
+        });
     }
     while *i < bytes.len() && bytes[*i].is_ascii_digit() {
         *i += 1;
@@ -405,6 +420,10 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
                 Some((_, '"')) => out.push('"'),
                 Some((_, '\\')) => out.push('\\'),
                 Some((_, '\'')) => out.push('\''),
+                Some((_, 'a')) => out.push('\u{7}'),
+                Some((_, 'b')) => out.push('\u{8}'),
+                Some((_, 'f')) => out.push('\u{c}'),
+                Some((_, 'v')) => out.push('\u{b}'),
                 Some((off2, other)) => {
                     // Skip to the closing quote so lexing resumes after it.
                     let bad_end = *i + off2 + other.len_utf8();
@@ -415,7 +434,7 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
                     return Err((
                         format!("unknown escape `\\{}`", other.escape_debug()),
                         (at, bad_end),
-                        "known escapes: \\\" \\\\ \\n \\t \\r \\'",
+                        "known escapes: \\\" \\' \\\\ \\n \\t \\r \\a \\b \\f \\v",
                         true,
                     ));
                 }

@@ -178,10 +178,12 @@ impl Parser<'_> {
         };
         self.bump();
         match name.as_str() {
-            "decl" => self.decl(start).map(|d| vec![Item::Decl(d)]),
+            "decl" => self.decl(start),
             "type" => self.type_alias(start).map(|t| vec![Item::TypeAlias(t)]),
             "input" => self.io(start).map(|d| vec![Item::Input(d)]),
             "output" => self.io(start).map(|d| vec![Item::Output(d)]),
+            // Every file is included once anyway.
+            "once" => Ok(Vec::new()),
             "include" => {
                 let (path, loc) = self.string("a file name in quotes")?;
                 Ok(vec![Item::Include(Include {
@@ -225,8 +227,12 @@ impl Parser<'_> {
     }
 
     /// `.decl name(a: type, …) [qualifiers]`
-    fn decl(&mut self, start: Loc) -> PResult<Decl> {
-        let name = self.ident("a relation name")?;
+    fn decl(&mut self, start: Loc) -> PResult<Vec<Item>> {
+        // Soufflé allows several relations with one signature: `.decl a, b(x: number)`.
+        let mut names = vec![self.ident("a relation name")?];
+        while self.eat(&Tok::Comma) {
+            names.push(self.ident("a relation name")?);
+        }
         self.expect(Tok::LParen, "`(`")?;
         let mut params = Vec::new();
         if !self.eat(&Tok::RParen) {
@@ -247,10 +253,19 @@ impl Parser<'_> {
             }
         }
         let mut end = self.prev_loc();
+        // Qualifiers: on the declaration's line, so that a rule on the
+        // next line whose relation happens to be named `input` stays a rule.
+        let (mut input, mut output) = (false, false);
         while let Tok::Ident(q) = self.peek().clone() {
+            if self.tokens[self.pos].line_start {
+                break;
+            }
             match q.as_str() {
                 "btree" | "brie" | "inline" | "no_inline" | "magic" | "no_magic"
-                | "overridable" | "btree_delete" => end = self.bump().loc,
+                | "overridable" | "btree_delete" => {}
+                // Soufflé's deprecated forms of `.input r` / `.output r`.
+                "input" => input = true,
+                "output" | "printsize" => output = true,
                 "eqrel" => {
                     return Err(LangError::at(
                         self.sources,
@@ -265,12 +280,28 @@ impl Parser<'_> {
                 }
                 _ => break,
             }
+            end = self.bump().loc;
         }
-        Ok(Decl {
-            name,
-            params,
-            loc: start.to(end),
-        })
+        let loc = start.to(end);
+        let mut items = Vec::new();
+        for name in names {
+            let directive = Directive {
+                relations: vec![name.clone()],
+                loc,
+            };
+            if input {
+                items.push(Item::Input(directive.clone()));
+            }
+            if output {
+                items.push(Item::Output(directive));
+            }
+            items.push(Item::Decl(Decl {
+                name,
+                params: params.clone(),
+                loc,
+            }));
+        }
+        Ok(items)
     }
 
     /// `.type Name <: base` or `.type Name = base`
