@@ -839,3 +839,41 @@ fn souffle_declaration_forms() {
     let p = ok(".decl input(x: number)\n.decl r(x: number)\ninput(1).\nr(X) :- input(X).\n");
     assert_eq!(p.rules.len(), 2);
 }
+
+/// Every single-character edit of a valid program compiles or fails with
+/// diagnostics that point inside the text; none panics.
+#[test]
+fn no_edit_of_a_valid_program_panics() {
+    let src =
+        ".type Id <: symbol\n.decl e(a: Id, b: Id)\n.input e\n.decl p(a: symbol, n: number)\n\
+               .output p\n/* c */ p(A, N) :- e(A, B), !e(B, A), N = count : { e(A, _) }, \
+               N > 0x1 ; e(A, \"x\\n\"), N = strlen(cat(A, \"y\")) - 1.\n.invariant p \"never\"\n";
+    let inserts = [
+        "(", ")", ",", ".", ":", ":-", "!", "\"", "{", "}", ";", "=", "-", "_", "0", "a", "#",
+        "/*", "@",
+    ];
+    let mut variants = Vec::new();
+    for (i, _) in src.char_indices() {
+        let mut deleted = src.to_string();
+        deleted.remove(i);
+        variants.push(deleted);
+        for ins in inserts {
+            let mut s = src.to_string();
+            s.insert_str(i, ins);
+            variants.push(s);
+        }
+    }
+    for v in &variants {
+        if let Err(errors) = check(v) {
+            assert!(!errors.is_empty());
+            for e in &errors {
+                assert!(
+                    e.line >= 1 && e.line <= v.lines().count() + 1,
+                    "{v}\n{}",
+                    e.short()
+                );
+                assert!(e.help.is_some(), "no hint for {}\nin:\n{v}", e.short());
+            }
+        }
+    }
+}
