@@ -877,3 +877,33 @@ fn no_edit_of_a_valid_program_panics() {
         }
     }
 }
+
+#[test]
+fn single_use_variables_are_warnings() {
+    use rulecheck::lang::check_sources;
+    let checked = check_sources(&[(
+        "t.rules",
+        ".decl r(a: symbol)\nr(X) :- parent(X, Y).\nr(X) :- parent(X, _y), N = count : { calls(X, C) }, N > 1.\n",
+    )]);
+    assert!(checked.program.is_ok());
+    let got: Vec<_> = checked
+        .warnings
+        .iter()
+        .map(|w| (w.kind, w.line, w.col, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (ErrorKind::SingleUse, 2, 19, "variable `Y` occurs only once"),
+            (ErrorKind::SingleUse, 3, 47, "variable `C` occurs only once"),
+        ]
+    );
+    assert!(checked
+        .warnings
+        .iter()
+        .all(|w| w.severity == rulecheck::diag::Severity::Warning));
+    // A rule with errors gets no lint on top.
+    let checked = check_sources(&[("t.rules", ".decl r(a: symbol)\nr(X) :- nope(X, Y).\n")]);
+    assert!(checked.program.is_err());
+    assert!(checked.warnings.is_empty());
+}

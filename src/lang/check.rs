@@ -73,8 +73,13 @@ impl Env<'_> {
     }
 }
 
-pub(super) fn check(sources: SourceMap, modules: &[Module]) -> Result<Program, Vec<LangError>> {
+/// The checked program (or every error), and the warnings found either way.
+pub(super) fn check(
+    sources: SourceMap,
+    modules: &[Module],
+) -> (Result<Program, Vec<LangError>>, Vec<LangError>) {
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let types = type_aliases(&sources, modules, &mut errors);
     let mut env = Env {
         sources: &sources,
@@ -143,14 +148,15 @@ pub(super) fn check(sources: SourceMap, modules: &[Module]) -> Result<Program, V
     let mut program_rules = Vec::new();
     for item in modules.iter().flat_map(|m| &m.items) {
         if let Item::Rule(rule) = item {
-            rules::lower(&env, rule, &mut program_rules, &mut errors);
+            rules::lower(&env, rule, &mut program_rules, &mut errors, &mut warnings);
         }
     }
     let relations = env.relations;
     // Run even when some rules failed: the cycles among the others are
     // worth reporting in the same run.
     let strata = stratify::stratify(&sources, &relations, &program_rules, &mut errors);
-    if errors.is_empty() {
+    warnings.sort_by_key(sort_key);
+    let program = if errors.is_empty() {
         Ok(Program {
             relations,
             rules: program_rules,
@@ -160,7 +166,8 @@ pub(super) fn check(sources: SourceMap, modules: &[Module]) -> Result<Program, V
         })
     } else {
         Err(errors)
-    }
+    };
+    (program, warnings)
 }
 
 /// `.type` aliases resolved to base types (aliases of aliases too).

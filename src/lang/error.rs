@@ -7,6 +7,7 @@ use std::fmt;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
 use super::source::{Loc, SourceMap};
+use crate::diag::Severity;
 
 /// What went wrong, one variant per class of check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +30,8 @@ pub enum ErrorKind {
     Regex,
     /// A rule that derives a base relation, `_` in a head, and the like.
     Invalid,
+    /// A variable that occurs once in a clause (a warning, as in Soufflé).
+    SingleUse,
 }
 
 impl ErrorKind {
@@ -48,6 +51,7 @@ impl ErrorKind {
             ErrorKind::Stratification => "rulecheck::stratification",
             ErrorKind::Regex => "rulecheck::regex",
             ErrorKind::Invalid => "rulecheck::invalid",
+            ErrorKind::SingleUse => "rulecheck::single_use",
         }
     }
 }
@@ -71,6 +75,8 @@ impl std::ops::Deref for LangError {
 #[derive(Debug)]
 pub struct Detail {
     pub kind: ErrorKind,
+    /// Errors stop the program; warnings (lints) are only shown.
+    pub severity: Severity,
     pub message: String,
     pub file: String,
     pub line: usize,
@@ -95,6 +101,7 @@ impl LangError {
         let (line, col) = file.line_col(loc.start);
         LangError(Box::new(Detail {
             kind,
+            severity: Severity::Error,
             message: message.into(),
             file: file.name.clone(),
             line,
@@ -113,6 +120,7 @@ impl LangError {
     pub fn file(kind: ErrorKind, file: impl Into<String>, message: impl Into<String>) -> Self {
         LangError(Box::new(Detail {
             kind,
+            severity: Severity::Error,
             message: message.into(),
             file: file.into(),
             line: 0,
@@ -122,6 +130,12 @@ impl LangError {
             source: None,
             labels: Vec::new(),
         }))
+    }
+
+    /// Makes this a warning: shown, but the program still runs.
+    pub fn warning(mut self) -> Self {
+        self.0.severity = Severity::Warning;
+        self
     }
 
     /// Adds the hint; a note added before (another file's location) stays
@@ -181,6 +195,13 @@ impl std::error::Error for LangError {}
 impl Diagnostic for LangError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.kind.code()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

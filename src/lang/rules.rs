@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::ast::{self, AggOp, BinOp, CmpOp, Constraint, Functor};
 use super::check::Env;
 use super::error::{ErrorKind, LangError};
+use super::lint;
 use super::program::{
     Aggregate, Atom, Condition, Expr, ExprKind, Head, Literal, RelId, Rule, Term, Value, Var, VarId,
 };
@@ -15,7 +16,13 @@ use crate::facts::Type;
 
 /// Lowers one clause into `out`, one rule per head and disjunct. Errors
 /// shared by the copies are reported once.
-pub(super) fn lower(env: &Env, rule: &ast::Rule, out: &mut Vec<Rule>, errors: &mut Vec<LangError>) {
+pub(super) fn lower(
+    env: &Env,
+    rule: &ast::Rule,
+    out: &mut Vec<Rule>,
+    errors: &mut Vec<LangError>,
+    warnings: &mut Vec<LangError>,
+) {
     if let Some(body) = &rule.body {
         let n = dnf_size(body);
         if n > MAX_DISJUNCTS {
@@ -51,6 +58,11 @@ pub(super) fn lower(env: &Env, rule: &ast::Rule, out: &mut Vec<Rule>, errors: &m
             };
             if let Some(r) = cx.rule(head, conj, rule.loc) {
                 out.push(r);
+                for w in lint::single_use(env.sources, head, conj) {
+                    if !warnings.iter().any(|o: &LangError| o.loc == w.loc) {
+                        warnings.push(w);
+                    }
+                }
             }
             for e in cx.errors {
                 if !local
