@@ -902,6 +902,18 @@ fn single_use_variables_are_warnings() {
         .warnings
         .iter()
         .all(|w| w.severity == rulecheck::diag::Severity::Warning));
+    let checked = check_sources(&[(
+        "t.rules",
+        ".decl seen(a: symbol)\n.decl r(a: symbol)\nr(X) :- error(X), !seen(X).\n",
+    )]);
+    let w = &checked.warnings;
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].kind, ErrorKind::NoRules);
+    assert_eq!(
+        w[0].message,
+        "relation `seen` is read but never filled: it is always empty"
+    );
+    assert_eq!(at(&w[0]), (1, 1));
     // A rule with errors gets no lint on top.
     let checked = check_sources(&[("t.rules", ".decl r(a: symbol)\nr(X) :- nope(X, Y).\n")]);
     assert!(checked.program.is_err());

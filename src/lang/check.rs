@@ -152,6 +152,7 @@ pub(super) fn check(
         }
     }
     let relations = env.relations;
+    never_derived(&sources, &relations, &program_rules, &mut warnings);
     // Run even when some rules failed: the cycles among the others are
     // worth reporting in the same run.
     let strata = stratify::stratify(&sources, &relations, &program_rules, &mut errors);
@@ -168,6 +169,60 @@ pub(super) fn check(
         Err(errors)
     };
     (program, warnings)
+}
+
+/// Declared relations that rules read but nothing fills: no rule, no fact,
+/// no `.input`. Usually a missing `.input` or a misspelt head.
+fn never_derived(
+    sources: &SourceMap,
+    relations: &[Relation],
+    rules: &[super::program::Rule],
+    warnings: &mut Vec<LangError>,
+) {
+    let mut derived = vec![false; relations.len()];
+    let mut read: Vec<Option<Loc>> = vec![None; relations.len()];
+    for r in rules {
+        derived[r.head.relation.0 as usize] = true;
+        reads(&r.body, &mut read);
+    }
+    for (i, rel) in relations.iter().enumerate() {
+        let (Some(decl), Some(_)) = (rel.decl, read[i]) else {
+            continue;
+        };
+        if rel.base.is_none() && !rel.input && !derived[i] {
+            warnings.push(
+                LangError::at(
+                    sources,
+                    ErrorKind::NoRules,
+                    decl,
+                    format!(
+                        "relation `{}` is read but never filled: it is always empty",
+                        rel.name
+                    ),
+                    "no rule, fact or .input",
+                )
+                .with_help(format!(
+                    "add `.input {}` to read it from the facts folder, or rules that derive it",
+                    rel.name
+                ))
+                .warning(),
+            );
+        }
+    }
+}
+
+/// Marks where each relation is first read in `body`.
+fn reads(body: &[super::program::Literal], read: &mut [Option<Loc>]) {
+    use super::program::Literal;
+    for l in body {
+        match l {
+            Literal::Positive(a) | Literal::Negative(a) => {
+                read[a.relation.0 as usize].get_or_insert(a.loc);
+            }
+            Literal::Aggregate(agg) => reads(&agg.body, read),
+            _ => {}
+        }
+    }
 }
 
 /// `.type` aliases resolved to base types (aliases of aliases too).

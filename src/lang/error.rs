@@ -32,6 +32,9 @@ pub enum ErrorKind {
     Invalid,
     /// A variable that occurs once in a clause (a warning, as in Soufflé).
     SingleUse,
+    /// A relation that is read but has no rules, no facts and no `.input`
+    /// (a warning: it is always empty).
+    NoRules,
 }
 
 impl ErrorKind {
@@ -52,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Regex => "rulecheck::regex",
             ErrorKind::Invalid => "rulecheck::invalid",
             ErrorKind::SingleUse => "rulecheck::single_use",
+            ErrorKind::NoRules => "rulecheck::no_rules",
         }
     }
 }
