@@ -846,12 +846,11 @@ impl Cx<'_, '_> {
             }
             IKind::Unsigned(_) if ty != Type::Unsigned => self.mismatch(e, ty, Type::Unsigned),
             IKind::Float(_) if ty != Type::Float => self.mismatch(e, ty, Type::Float),
-            IKind::Neg(inner) | IKind::Bin(_, inner, _) if ty == Type::Symbol => {
+            IKind::Neg(_) | IKind::Bin(..) if ty == Type::Symbol => {
                 let op = match &e.kind {
                     IKind::Bin(op, ..) => op.as_str(),
                     _ => "-",
                 };
-                let _ = inner;
                 let err = self
                     .at(
                         ErrorKind::Type,
@@ -942,11 +941,7 @@ impl Cx<'_, '_> {
                     }
                 }
                 ILit::Agg {
-                    var,
-                    op,
-                    target,
-                    body,
-                    ..
+                    op, target, body, ..
                 } => {
                     self.check_lits(body);
                     if let Some(t) = target {
@@ -965,7 +960,6 @@ impl Cx<'_, '_> {
                             self.check(t, tt);
                         }
                     }
-                    let _ = var;
                 }
                 ILit::False(_) => {}
             }
