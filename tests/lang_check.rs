@@ -14,7 +14,10 @@ fn check(src: &str) -> Result<Program, Vec<LangError>> {
 
 fn ok(src: &str) -> Program {
     match check(src) {
-        Ok(p) => p,
+        Ok(p) => {
+            assert_engine_contract(&p);
+            p
+        }
         Err(errors) => panic!(
             "expected a clean program, got:\n{}",
             errors
@@ -24,6 +27,148 @@ fn ok(src: &str) -> Program {
                 .join("\n")
         ),
     }
+}
+
+/// What the engine relies on, checked on every program the tests accept:
+/// each body literal reads only variables bound before it, a binding binds
+/// a fresh variable, head variables are bound, and strata come in an order
+/// where negation and aggregation read only earlier strata.
+fn assert_engine_contract(p: &Program) {
+    use rulecheck::lang::program::{Expr, ExprKind, RelId, VarId};
+    use std::collections::HashSet;
+
+    fn expr_vars(e: &Expr, out: &mut Vec<VarId>) {
+        match &e.kind {
+            ExprKind::Var(v) => out.push(*v),
+            ExprKind::Const(_) => {}
+            ExprKind::Neg(x) => expr_vars(x, out),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                expr_vars(lhs, out);
+                expr_vars(rhs, out);
+            }
+            ExprKind::Call { args, .. } => args.iter().for_each(|a| expr_vars(a, out)),
+        }
+    }
+    fn all_bound(vars: &[VarId], bound: &HashSet<VarId>, what: &str) {
+        for v in vars {
+            assert!(bound.contains(v), "{what} reads unbound {v:?}");
+        }
+    }
+    fn check_body(
+        body: &[Literal],
+        bound: &mut HashSet<VarId>,
+        reads: &mut Vec<(RelId, bool)>,
+        neg: bool,
+    ) {
+        let mut seen_other = false;
+        for lit in body {
+            match lit {
+                Literal::Positive(a) => {
+                    assert!(!seen_other, "positive atoms come first");
+                    reads.push((a.relation, neg));
+                    for t in &a.args {
+                        if let Term::Var(v) = t {
+                            bound.insert(*v);
+                        }
+                    }
+                }
+                Literal::Negative(a) => {
+                    seen_other = true;
+                    reads.push((a.relation, true));
+                    let vars: Vec<_> = a
+                        .args
+                        .iter()
+                        .filter_map(|t| match t {
+                            Term::Var(v) => Some(*v),
+                            _ => None,
+                        })
+                        .collect();
+                    all_bound(&vars, bound, "negation");
+                }
+                Literal::Bind { var, expr, .. } => {
+                    seen_other = true;
+                    let mut vars = Vec::new();
+                    expr_vars(expr, &mut vars);
+                    all_bound(&vars, bound, "binding");
+                    assert!(bound.insert(*var), "binding rebinds {var:?}");
+                }
+                Literal::Filter(c) => {
+                    seen_other = true;
+                    let mut vars = Vec::new();
+                    match c {
+                        Condition::Compare { lhs, rhs, ty, .. } => {
+                            assert_eq!(lhs.ty, *ty);
+                            assert_eq!(rhs.ty, *ty);
+                            expr_vars(lhs, &mut vars);
+                            expr_vars(rhs, &mut vars);
+                        }
+                        Condition::Builtin { args, .. } => {
+                            args.iter().for_each(|a| expr_vars(a, &mut vars))
+                        }
+                        Condition::False { .. } => {}
+                    }
+                    all_bound(&vars, bound, "filter");
+                }
+                Literal::Aggregate(agg) => {
+                    seen_other = true;
+                    all_bound(&agg.outer, bound, "aggregate");
+                    let mut inner = bound.clone();
+                    check_body(&agg.body, &mut inner, reads, true);
+                    if let Some(t) = &agg.target {
+                        let mut vars = Vec::new();
+                        expr_vars(t, &mut vars);
+                        all_bound(&vars, &inner, "aggregate target");
+                    }
+                    assert!(bound.insert(agg.var), "aggregate rebinds");
+                }
+            }
+        }
+    }
+
+    let stratum_of = |r: RelId| p.strata.iter().position(|s| s.contains(r));
+    for (si, stratum) in p.strata.iter().enumerate() {
+        let mut recursive = false;
+        for &rid in &stratum.rules {
+            let rule = p.rule(rid);
+            assert!(stratum.contains(rule.head.relation));
+            let mut bound = HashSet::new();
+            let mut reads = Vec::new();
+            check_body(&rule.body, &mut bound, &mut reads, false);
+            let mut head_vars = Vec::new();
+            for (arg, col) in rule
+                .head
+                .args
+                .iter()
+                .zip(p.relation(rule.head.relation).types())
+            {
+                assert_eq!(arg.ty, col, "head argument type");
+                expr_vars(arg, &mut head_vars);
+            }
+            all_bound(&head_vars, &bound, "head");
+            for (rel, negative) in reads {
+                match stratum_of(rel) {
+                    Some(k) if negative => {
+                        assert!(k < si, "negation/aggregate reads its own stratum")
+                    }
+                    Some(k) => {
+                        assert!(k <= si, "reads a later stratum");
+                        recursive |= k == si;
+                    }
+                    None => {}
+                }
+            }
+        }
+        assert_eq!(
+            stratum.recursive, recursive,
+            "recursive flag of stratum {si}"
+        );
+    }
+    let in_strata: usize = p.strata.iter().map(|s| s.rules.len()).sum();
+    assert_eq!(
+        in_strata,
+        p.rules.len(),
+        "every rule in exactly one stratum"
+    );
 }
 
 fn errors(src: &str) -> Vec<LangError> {
