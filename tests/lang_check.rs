@@ -206,7 +206,14 @@ fn syntax_error_names_expected_and_found() {
         ErrorKind::Syntax,
     );
     assert_eq!(e.message, "expected `,`, `;` or `.`, found end of file");
-    assert_eq!(at(&e), (3, 1));
+    // Right after the last token, where the `.` is missing.
+    assert_eq!(at(&e), (2, 34));
+    let e = single(
+        ".decl r(a: symbol)\nr(X) :- error(X)\nr(Y) :- error(Y).\n",
+        ErrorKind::Syntax,
+    );
+    assert_eq!(e.message, "expected `,`, `;` or `.`, found `r`");
+    assert_eq!(at(&e), (2, 17));
     assert!(e.help.as_deref().unwrap().contains("ends with `.`"));
 
     let e = single(".decl r(a symbol)\n", ErrorKind::Syntax);

@@ -105,7 +105,17 @@ impl Parser<'_> {
     /// "expected X, found Y" at the current token.
     fn expected(&self, what: &str) -> LangError {
         let found = self.peek().describe();
-        let loc = self.loc();
+        // What is missing at the end of a line is reported there, as rustc
+        // does, not at the start of the next one.
+        let loc = if self.tokens[self.pos].line_start && self.pos > 0 {
+            let prev = self.prev_loc();
+            Loc {
+                start: prev.end,
+                ..prev
+            }
+        } else {
+            self.loc()
+        };
         let mut e = self.error(
             loc,
             format!("expected {what}, found {found}"),
