@@ -1071,3 +1071,25 @@ fn single_use_variables_are_warnings() {
     assert!(checked.program.is_err());
     assert!(checked.warnings.is_empty());
 }
+
+#[test]
+fn functor_and_constraint_arity() {
+    let e = single(
+        ".decl r(a: symbol)\nr(X) :- error(S), X = substr(S, 1).\n",
+        ErrorKind::Arity,
+    );
+    assert_eq!(e.message, "`substr` takes 3 arguments, 2 given");
+    assert_eq!(at(&e), (2, 23));
+    let e = single(
+        ".decl r(a: symbol)\nr(S) :- error(S), contains(S).\n",
+        ErrorKind::Arity,
+    );
+    assert_eq!(e.message, "`contains` takes 2 arguments, 1 given");
+    assert_eq!(at(&e), (2, 19));
+    let e = single(
+        ".decl r(a: symbol)\nr(X) :- error(S), X = frob(S).\n",
+        ErrorKind::Syntax,
+    );
+    assert_eq!(e.message, "unknown functor `frob`");
+    assert_eq!(at(&e), (2, 23));
+}
