@@ -21,8 +21,9 @@ use super::eval_output::{self, Format};
 use super::{check_cmd, inputs, EvalArgs, InputArgs, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 /// The standard library, compiled in so an installed binary works anywhere.
-const STDLIB: [(&str, &str); 2] = [
+const STDLIB: [(&str, &str); 3] = [
     ("flows.rules", include_str!("../../rules/flows.rules")),
+    ("inputs.rules", include_str!("../../rules/inputs.rules")),
     (
         "conflicts.rules",
         include_str!("../../rules/conflicts.rules"),

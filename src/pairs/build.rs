@@ -280,7 +280,8 @@ pub fn flow_numbers(program: &Program, db: &Database) -> BTreeMap<String, (usize
                 .push((start, r[0].clone()));
         }
     }
-    let mut ordered: Vec<(i64, String, Vec<(i64, String)>)> = flows
+    type Flow = (i64, String, Vec<(i64, String)>);
+    let mut ordered: Vec<Flow> = flows
         .into_iter()
         .map(|(f, mut reqs)| {
             reqs.sort();
