@@ -353,10 +353,7 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
         .or(pos);
     let message = rephrase(&bare_message(&inner));
     match span_position(&segments, format) {
-        Some(p) => {
-            let Seg::Index(index) = segments[p] else {
-                unreachable!("span_position returns an index segment")
-            };
+        Some((p, index)) => {
             let span = walk(&value, &segments[..=p]).and_then(|v| span_id(v, format));
             let span = match span {
                 Some(id) => format!("span #{index} (id {id})"),
@@ -419,16 +416,19 @@ fn render(segments: &[Seg]) -> String {
     out
 }
 
-/// Where in the path the span's index is: the last index into a `spans`
-/// array (into the top-level array for Zipkin).
-fn span_position(segments: &[Seg], format: Format) -> Option<usize> {
-    (0..segments.len()).rev().find(|&p| {
-        matches!(segments[p], Seg::Index(_))
-            && match p.checked_sub(1).map(|q| &segments[q]) {
-                Some(Seg::Key(k)) => k == "spans",
-                None => format == Format::Zipkin,
-                _ => false,
-            }
+/// Where in the path the span is, and its index: the last index into a
+/// `spans` array (into the top-level array for Zipkin).
+fn span_position(segments: &[Seg], format: Format) -> Option<(usize, usize)> {
+    (0..segments.len()).rev().find_map(|p| {
+        let Seg::Index(index) = segments[p] else {
+            return None;
+        };
+        let in_spans = match p.checked_sub(1).map(|q| &segments[q]) {
+            Some(Seg::Key(k)) => k == "spans",
+            None => format == Format::Zipkin,
+            _ => false,
+        };
+        in_spans.then_some((p, index))
     })
 }
 

@@ -203,13 +203,23 @@ fn merge(into: &mut Part, from: Part) {
 
 pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
     let mut parts: Vec<Part> = Vec::with_capacity(raw.len());
-    let mut index: FxHashMap<(String, bool), usize> = FxHashMap::default();
+    // Per id: the part index of its unshared and of its shared fragments.
+    let mut index: FxHashMap<String, [Option<usize>; 2]> = FxHashMap::default();
     for r in raw {
         let p = part(r, out);
-        match index.get(&(p.span.id.clone(), p.shared)) {
-            Some(&i) => merge(&mut parts[i], p),
+        let shared = p.shared as usize;
+        match index.get_mut(p.span.id.as_str()) {
+            Some(slots) => match slots[shared] {
+                Some(i) => merge(&mut parts[i], p),
+                None => {
+                    slots[shared] = Some(parts.len());
+                    parts.push(p);
+                }
+            },
             None => {
-                index.insert((p.span.id.clone(), p.shared), parts.len());
+                let mut slots = [None, None];
+                slots[shared] = Some(parts.len());
+                index.insert(p.span.id.clone(), slots);
                 parts.push(p);
             }
         }
@@ -220,7 +230,7 @@ pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
     // that ran in its service.
     let mut server_of: FxHashMap<String, String> = FxHashMap::default();
     for p in &mut parts {
-        if p.shared && index.contains_key(&(p.span.id.clone(), false)) {
+        if p.shared && index[p.span.id.as_str()][0].is_some() {
             let client = std::mem::take(&mut p.span.id);
             p.span.id = format!("{client}-server");
             p.parent = Some(client.clone());
