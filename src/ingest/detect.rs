@@ -2,15 +2,16 @@
 //!
 //! The top-level object's keys decide the format as they are met (`data`
 //! holding `trace.spans` or an array of traces, `trace`, `spans`,
-//! `resourceSpans`; a top-level array is Zipkin), and the value under the
-//! deciding key is read straight into that reader's borrowed structs: one
-//! parse per document, no `serde_json::Value`. Only when a document fails
-//! is it read again, slowly, to say where and why.
+//! `resourceSpans`; a top-level array is Zipkin), and the array under the
+//! deciding key is read one element at a time into that reader's borrowed
+//! structs and converted at once: one parse per document, no
+//! `serde_json::Value`, no array of raw spans held. Only when a document
+//! fails is it read again, slowly, to say where and why.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::Path;
 
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -20,12 +21,9 @@ use super::sink::Sink;
 use super::{jaeger, otlp, skywalking, zipkin, FileSpans, Format};
 use crate::diag::Problem;
 
-/// One document, read into the structs of the format it turned out to be.
-enum Doc<'a> {
-    SkyWalking(Vec<skywalking::RawSpan<'a>>),
-    Jaeger(Vec<jaeger::RawTrace<'a>>),
-    Zipkin(Vec<zipkin::RawSpan<'a>>),
-    Otlp(Vec<otlp::ResourceSpans<'a>>),
+/// What a document turned out to be.
+enum Found {
+    Trace(Format),
     /// Not a trace: what was found instead, for the message.
     Unknown(String),
 }
@@ -80,59 +78,51 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
 }
 
 fn parse_doc(text: &str, sink: &mut Sink) -> Result<Format, DocError> {
-    let doc: Doc = match serde_json::from_str(text) {
-        Ok(doc) => doc,
-        Err(e) => return Err(diagnose(text, e)),
-    };
-    Ok(match doc {
-        Doc::SkyWalking(spans) => {
-            skywalking::convert(spans, sink);
-            Format::SkyWalking
-        }
-        Doc::Jaeger(traces) => {
-            jaeger::convert(traces, sink);
-            Format::Jaeger
-        }
-        Doc::Zipkin(spans) => {
-            zipkin::convert(spans, sink);
-            Format::Zipkin
-        }
-        Doc::Otlp(resource_spans) => {
-            otlp::convert(resource_spans, sink);
-            Format::Otlp
-        }
-        Doc::Unknown(found) => {
-            return Err(DocError {
-                pos: None,
-                span: None,
-                message: format!("{UNKNOWN} ({found})"),
-            })
-        }
-    })
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Doc<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DocVisitor)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let found = DocSeed { sink }
+        .deserialize(&mut de)
+        .and_then(|found| de.end().map(|()| found));
+    match found {
+        Ok(Found::Trace(format)) => Ok(format),
+        Ok(Found::Unknown(found)) => Err(DocError {
+            pos: None,
+            span: None,
+            message: format!("{UNKNOWN} ({found})"),
+        }),
+        Err(e) => Err(diagnose(text, e)),
     }
 }
 
-struct DocVisitor;
+/// Reads a whole document, deciding its format from its first deciding key
+/// and converting spans as they are read: no array of raw spans is held.
+struct DocSeed<'s, 'p> {
+    sink: &'s mut Sink<'p>,
+}
 
-impl<'de> Visitor<'de> for DocVisitor {
-    type Value = Doc<'de>;
+impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_> {
+    type Value = Found;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Found, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_, '_> {
+    type Value = Found;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a trace document (an object or an array)")
     }
 
-    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Doc<'de>, S::Error> {
-        Ok(Doc::Zipkin(Vec::deserialize(SeqAccessDeserializer::new(
-            seq,
-        ))?))
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Found, S::Error> {
+        let mut parts = Vec::new();
+        let each = |raw: zipkin::RawSpan<'de>, sink: &mut Sink| parts.push(zipkin::part(raw, sink));
+        Each::new(&mut *self.sink, each).visit_seq(seq)?;
+        zipkin::finish(parts, self.sink);
+        Ok(Found::Trace(Format::Zipkin))
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Doc<'de>, M::Error> {
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Found, M::Error> {
+        let sink = self.sink;
         let mut found = None;
         let mut keys: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<Str<'de>>()? {
@@ -141,13 +131,21 @@ impl<'de> Visitor<'de> for DocVisitor {
                 continue;
             }
             match key.as_str() {
-                "data" => found = map.next_value_seed(DataSeed)?,
+                "data" => found = map.next_value_seed(DataSeed { sink: &mut *sink })?,
                 "trace" => {
-                    let trace: skywalking::RawTrace = map.next_value()?;
-                    found = Some(Doc::SkyWalking(trace.spans));
+                    let spans = Field::new("spans", Each::new(&mut *sink, skywalking::convert_one));
+                    map.next_value_seed(spans)?
+                        .ok_or_else(|| de::Error::missing_field("spans"))?;
+                    found = Some(Format::SkyWalking);
                 }
-                "spans" => found = Some(Doc::SkyWalking(map.next_value()?)),
-                "resourceSpans" => found = Some(Doc::Otlp(map.next_value()?)),
+                "spans" => {
+                    map.next_value_seed(Each::new(&mut *sink, skywalking::convert_one))?;
+                    found = Some(Format::SkyWalking);
+                }
+                "resourceSpans" => {
+                    map.next_value_seed(Each::new(&mut *sink, otlp::convert_one))?;
+                    found = Some(Format::Otlp);
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -156,26 +154,120 @@ impl<'de> Visitor<'de> for DocVisitor {
                 keys.push(key.into_string());
             }
         }
-        Ok(found.unwrap_or_else(|| Doc::Unknown(describe_keys(keys.iter().map(String::as_str)))))
+        Ok(match found {
+            Some(format) => Found::Trace(format),
+            None => Found::Unknown(describe_keys(keys.iter().map(String::as_str))),
+        })
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a boolean".into()))
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Found, E> {
+        Ok(Found::Unknown("a boolean".into()))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a number".into()))
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Found, E> {
+        Ok(Found::Unknown("a number".into()))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a number".into()))
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Found, E> {
+        Ok(Found::Unknown("a number".into()))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a number".into()))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Found, E> {
+        Ok(Found::Unknown("a number".into()))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a string".into()))
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Found, E> {
+        Ok(Found::Unknown("a string".into()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("null".into()))
+    fn visit_unit<E: de::Error>(self) -> Result<Found, E> {
+        Ok(Found::Unknown("null".into()))
+    }
+}
+
+/// Reads an array element by element, handing each to `each` as soon as it
+/// is read.
+struct Each<'s, 'p, T, F> {
+    sink: &'s mut Sink<'p>,
+    each: F,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<'s, 'p, T, F> Each<'s, 'p, T, F> {
+    fn new(sink: &'s mut Sink<'p>, each: F) -> Self {
+        Each {
+            sink,
+            each,
+            item: PhantomData,
+        }
+    }
+}
+
+impl<'de, T, F> DeserializeSeed<'de> for Each<'_, '_, T, F>
+where
+    T: Deserialize<'de>,
+    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p>),
+{
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T, F> Visitor<'de> for Each<'_, '_, T, F>
+where
+    T: Deserialize<'de>,
+    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p>),
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(mut self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(item) = seq.next_element::<T>()? {
+            (self.each)(item, self.sink);
+        }
+        Ok(())
+    }
+}
+
+/// The value under one key of an object, read by `inner`; the other keys
+/// are skipped. `None` when the key is absent.
+struct Field<S> {
+    key: &'static str,
+    inner: S,
+}
+
+impl<S> Field<S> {
+    fn new(key: &'static str, inner: S) -> Self {
+        Field { key, inner }
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Field<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Field<S> {
+    type Value = Option<S::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object with `{}`", self.key)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut inner = Some(self.inner);
+        let mut value = None;
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            match inner.take() {
+                Some(seed) if key.as_str() == self.key => value = Some(map.next_value_seed(seed)?),
+                other => {
+                    inner = other;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(value)
     }
 }
 
@@ -190,37 +282,33 @@ fn describe_keys<'k>(keys: impl Iterator<Item = &'k str>) -> String {
 
 /// `data`: SkyWalking's GraphQL result `{trace: {spans}}` or Jaeger's array
 /// of traces; anything else leaves the format undecided.
-struct DataSeed;
+struct DataSeed<'s, 'p> {
+    sink: &'s mut Sink<'p>,
+}
 
-impl<'de> DeserializeSeed<'de> for DataSeed {
-    type Value = Option<Doc<'de>>;
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
+    type Value = Option<Format>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(DataVisitor)
+        d.deserialize_any(self)
     }
 }
 
-struct DataVisitor;
-
-impl<'de> Visitor<'de> for DataVisitor {
-    type Value = Option<Doc<'de>>;
+impl<'de> Visitor<'de> for DataSeed<'_, '_> {
+    type Value = Option<Format>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("SkyWalking's data.trace or Jaeger's data[]")
     }
 
     fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Self::Value, S::Error> {
-        let traces = Vec::deserialize(SeqAccessDeserializer::new(seq))?;
-        Ok(Some(Doc::Jaeger(traces)))
+        Each::new(self.sink, jaeger::convert_one).visit_seq(seq)?;
+        Ok(Some(Format::Jaeger))
     }
 
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-        #[derive(Deserialize)]
-        struct Data<'a> {
-            #[serde(borrow)]
-            trace: Option<skywalking::RawTrace<'a>>,
-        }
-        let data = Data::deserialize(MapAccessDeserializer::new(map))?;
-        Ok(data.trace.map(|t| Doc::SkyWalking(t.spans)))
+        let spans = Field::new("spans", Each::new(self.sink, skywalking::convert_one));
+        let found = Field::new("trace", spans).visit_map(map)?;
+        Ok(matches!(found, Some(Some(()))).then_some(Format::SkyWalking))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
@@ -341,13 +429,17 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
         };
     };
     let mut de = serde_json::Deserializer::from_str(text);
-    let (segments, inner) = match serde_path_to_error::deserialize::<_, Doc>(&mut de) {
-        Err(e) => {
-            let segments: Vec<Seg> = e.path().iter().map(Seg::from).collect();
-            (segments, e.into_inner())
-        }
-        Ok(_) => (Vec::new(), error),
-    };
+    let mut track = serde_path_to_error::Track::new();
+    let mut scratch = Sink::new(Path::new(""));
+    let seed = DocSeed { sink: &mut scratch };
+    let (segments, inner) =
+        match seed.deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track)) {
+            Err(e) => {
+                let segments: Vec<Seg> = track.path().iter().map(Seg::from).collect();
+                (segments, e)
+            }
+            Ok(_) => (Vec::new(), error),
+        };
     let pos = (inner.line() > 0)
         .then(|| (inner.line(), inner.column()))
         .or(pos);
@@ -459,7 +551,7 @@ fn span_id(span: &Value, format: Format) -> Option<String> {
     }
 }
 
-/// The same decision as [`DocVisitor`], on a parsed value: used only to
+/// The same decision as [`DocSeed`], on a parsed value: used only to
 /// tell "not a trace" from "a trace with a bad field".
 fn detect_value(value: &Value) -> Option<Format> {
     let has = |v: &Value, k: &str| v.get(k).is_some();

@@ -4,7 +4,7 @@
 //! Jaeger has no span kind field: kind, error and peer come from the
 //! OpenTracing / OpenTelemetry tags the client libraries write.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -21,7 +21,7 @@ pub struct RawTrace<'a> {
     #[serde(borrow)]
     pub spans: Vec<RawSpan<'a>>,
     #[serde(borrow)]
-    processes: Option<HashMap<Str<'a>, RawProcess<'a>>>,
+    processes: Option<FxHashMap<Str<'a>, RawProcess<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -123,8 +123,8 @@ fn peer_of(span: &Span) -> Option<String> {
     })
 }
 
-pub fn convert(traces: Vec<RawTrace<'_>>, out: &mut Sink) {
-    for trace in traces {
+pub fn convert_one(trace: RawTrace<'_>, out: &mut Sink) {
+    {
         let processes = trace.processes.unwrap_or_default();
         let trace_id = trace.trace_id.map(Str::into_string);
         out.spans.reserve(trace.spans.len());

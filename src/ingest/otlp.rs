@@ -253,8 +253,8 @@ fn is_error(status: Option<&Status<'_>>) -> bool {
     }
 }
 
-pub fn convert(resource_spans: Vec<ResourceSpans<'_>>, out: &mut Sink) {
-    for rs in resource_spans {
+pub fn convert_one(rs: ResourceSpans<'_>, out: &mut Sink) {
+    {
         let service = rs
             .resource
             .and_then(|r| r.attributes)

@@ -7,15 +7,10 @@
 
 use serde::Deserialize;
 
+use super::ids;
 use super::json::{owned, Str};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
-
-#[derive(Deserialize)]
-pub struct RawTrace<'a> {
-    #[serde(borrow)]
-    pub spans: Vec<RawSpan<'a>>,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,15 +76,19 @@ fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
-    out.spans.reserve(raw.len());
-    for r in raw {
+/// `<segmentId>-<spanId>`.
+fn span_id(segment: &str, number: i64) -> String {
+    ids::with_number(segment, '-', number)
+}
+
+pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
+    {
         let segment = r.segment_id.into_string();
-        let id = format!("{segment}-{}", r.span_id);
+        let id = span_id(&segment, r.span_id);
         let mut refs = Vec::new();
         if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
             refs.push(SpanRef {
-                parent: format!("{segment}-{p}"),
+                parent: span_id(&segment, p),
                 kind: RefKind::ChildOf,
             });
         }
@@ -109,7 +108,7 @@ pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
                 }
             };
             refs.push(SpanRef {
-                parent: format!("{}-{}", x.parent_segment_id.as_str(), x.parent_span_id),
+                parent: span_id(x.parent_segment_id.as_str(), x.parent_span_id),
                 kind,
             });
         }
@@ -154,5 +153,15 @@ pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
             segment: Some((segment, r.span_id)),
             id,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn span_ids_spell_the_number() {
+        for n in [0, 7, 10, 123456, -1, i64::MAX, i64::MIN] {
+            assert_eq!(super::span_id("seg.1", n), format!("seg.1-{n}"));
+        }
     }
 }

@@ -61,7 +61,7 @@ struct Annotation<'a> {
 
 /// One span while its fragments are merged: times stay optional until the
 /// end so that a fragment without them does not pull the span to zero.
-struct Part {
+pub struct Part {
     span: Span,
     parent: Option<String>,
     start: Option<i64>,
@@ -81,12 +81,12 @@ fn endpoint_address(e: &Endpoint<'_>) -> Option<String> {
     };
     Some(match e.port.filter(|&p| p > 0) {
         Some(port) if v6 => format!("[{host}]:{port}"),
-        Some(port) => format!("{host}:{port}"),
+        Some(port) => ids::with_number(host, ':', port),
         None => host.to_string(),
     })
 }
 
-fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
+pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
     let (id, hex) = ids::hex_id(r.id.as_str());
     if !hex {
         out.non_hex(&id, "span id", r.id.as_str());
@@ -201,12 +201,12 @@ fn merge(into: &mut Part, from: Part) {
     into.end = into.end.max(from.end);
 }
 
-pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
-    let mut parts: Vec<Part> = Vec::with_capacity(raw.len());
+/// Merges fragments, splits shared halves and emits the spans.
+pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
+    let mut parts: Vec<Part> = Vec::with_capacity(fragments.len());
     // Per id: the part index of its unshared and of its shared fragments.
     let mut index: FxHashMap<String, [Option<usize>; 2]> = FxHashMap::default();
-    for r in raw {
-        let p = part(r, out);
+    for p in fragments {
         let shared = p.shared as usize;
         match index.get_mut(p.span.id.as_str()) {
             Some(slots) => match slots[shared] {
