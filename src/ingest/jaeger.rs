@@ -7,10 +7,9 @@
 use rustc_hash::FxHashMap;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::ids;
-use super::json::{owned, text, Str};
+use super::json::{owned, Str, Text};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -60,13 +59,13 @@ struct RawRef<'a> {
 }
 
 /// `{key, type, value}`; the value's JSON type follows `type` (string,
-/// bool, int64, float64, binary), so it is read as raw JSON and kept as text.
+/// bool, int64, float64, binary); all are kept as text.
 #[derive(Deserialize)]
 struct RawTag<'a> {
     #[serde(borrow)]
     key: Str<'a>,
     #[serde(borrow)]
-    value: Option<&'a RawValue>,
+    value: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +85,7 @@ fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Vec<(String, String)> {
     tags.unwrap_or_default()
         .into_iter()
         .map(|t| {
-            let value = t.value.map(|v| text(v).into_owned()).unwrap_or_default();
+            let value = t.value.map(Text::into_string).unwrap_or_default();
             (t.key.into_string(), value)
         })
         .collect()

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use super::ids;
-use super::json::{text, Entries, Str};
+use super::json::{Entries, Str};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -123,7 +123,7 @@ pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
         .unwrap_or_default()
         .0
         .into_iter()
-        .map(|(k, v)| (k.into_string(), text(v).into_owned()))
+        .map(|(k, v)| (k.into_string(), v.into_string()))
         .collect();
     let logs: Vec<Log> = r
         .annotations
