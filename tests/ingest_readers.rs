@@ -537,3 +537,66 @@ fn trainticket_skywalking_exports_read_completely() {
     }
     assert!(files > 0, "no case*/ files under {}", root.display());
 }
+
+fn read_text_as(name: &str, text: &str) -> Result<FileSpans, rulecheck::diag::Problem> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    ingest::read_file(&path)
+}
+
+#[test]
+fn skywalking_without_the_graphql_wrapper() {
+    let full: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("skywalking.json")).unwrap())
+            .unwrap();
+    let expected = read("skywalking.json").spans;
+    let trace = serde_json::json!({ "trace": full["data"]["trace"] }).to_string();
+    let bare = serde_json::json!({ "spans": full["data"]["trace"]["spans"] }).to_string();
+    for text in [trace, bare] {
+        let file = read_text_as("sw.json", &text).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(file.format, Format::SkyWalking);
+        assert_eq!(file.spans, expected);
+    }
+    // A bare `spans` array whose spans are not SkyWalking's is no trace.
+    let e = read_text_as("x.json", r#"{"spans": [{"spanID": "ab"}]}"#).unwrap_err();
+    assert!(e.message.starts_with("not a SkyWalking"), "{e}");
+}
+
+#[test]
+fn json_lines_of_other_formats_each_detected() {
+    let zipkin = r#"[{"traceId":"ab","id":"cd","name":"z","timestamp":5,"duration":2}]"#;
+    let jaeger = r#"{"data":[{"spans":[{"traceID":"ab","spanID":"ef","startTime":7,"processID":"p1"}],"processes":{"p1":{"serviceName":"j"}}}]}"#;
+    let text = format!("{zipkin}\r\n\r\n{jaeger}\r\n");
+    let file = read_text_as("mixed.jsonl", &text).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(file.format, Format::Zipkin, "the first line's format");
+    assert!(file.problems.is_empty(), "{:?}", file.problems);
+    let got: Vec<_> = file
+        .spans
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.name.as_str(),
+                s.service.as_str(),
+                s.start_us,
+                s.end_us,
+            )
+        })
+        .collect();
+    assert_eq!(got, [("cd", "z", "", 5, 7), ("ef", "", "j", 7, 7)]);
+}
+
+#[test]
+fn empty_and_non_object_documents_are_errors() {
+    let e = read_text_as("e.json", " \n").unwrap_err();
+    assert_eq!(e.message, "empty file: not a trace");
+    let e = read_text_as("n.json", "42").unwrap_err();
+    assert!(e.message.ends_with("(a number)"), "{e}");
+    let e = read_text_as("a.json", "[1, 2]").unwrap_err();
+    assert!(
+        e.message
+            .ends_with("(an array whose items are not Zipkin spans)"),
+        "{e}"
+    );
+}

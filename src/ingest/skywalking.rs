@@ -82,78 +82,76 @@ fn span_id(segment: &str, number: i64) -> String {
 }
 
 pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
-    {
-        let segment = r.segment_id.into_string();
-        let id = span_id(&segment, r.span_id);
-        let mut refs = Vec::new();
-        if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
-            refs.push(SpanRef {
-                parent: span_id(&segment, p),
-                kind: RefKind::ChildOf,
-            });
-        }
-        for x in r.refs.unwrap_or_default() {
-            let kind = match x.kind.as_ref().map(Str::as_str) {
-                Some("CROSS_THREAD") => RefKind::FollowsFrom,
-                Some("CROSS_PROCESS") => RefKind::ChildOf,
-                other => {
-                    out.warn(
+    let segment = r.segment_id.into_string();
+    let id = span_id(&segment, r.span_id);
+    let mut refs = Vec::new();
+    if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
+        refs.push(SpanRef {
+            parent: span_id(&segment, p),
+            kind: RefKind::ChildOf,
+        });
+    }
+    for x in r.refs.unwrap_or_default() {
+        let kind = match x.kind.as_ref().map(Str::as_str) {
+            Some("CROSS_THREAD") => RefKind::FollowsFrom,
+            Some("CROSS_PROCESS") => RefKind::ChildOf,
+            other => {
+                out.warn(
                         &id,
                         format!(
                             "ref type `{}` is neither CROSS_PROCESS nor CROSS_THREAD; read as CROSS_PROCESS",
                             other.unwrap_or("")
                         ),
                     );
-                    RefKind::ChildOf
-                }
-            };
-            refs.push(SpanRef {
-                parent: span_id(x.parent_segment_id.as_str(), x.parent_span_id),
-                kind,
-            });
-        }
-        let kind = match r.kind.as_ref().map(Str::as_str) {
-            Some("Entry") => SpanKind::Server,
-            Some("Exit") => SpanKind::Client,
-            Some("Local") => SpanKind::Internal,
-            other => {
-                out.warn(
-                    &id,
-                    format!(
-                        "span type `{}` is not Entry, Exit or Local; read as Local",
-                        other.unwrap_or("")
-                    ),
-                );
-                SpanKind::Internal
+                RefKind::ChildOf
             }
         };
-        let logs = r
-            .logs
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| Log {
-                time_us: l.time.saturating_mul(1000),
-                fields: pairs(l.data),
-            })
-            .collect();
-        out.spans.push(Span {
-            trace_id: r.trace_id.into_string(),
-            service: owned(r.service_code),
-            name: owned(r.endpoint_name),
+        refs.push(SpanRef {
+            parent: span_id(x.parent_segment_id.as_str(), x.parent_span_id),
             kind,
-            start_us: r.start_time.saturating_mul(1000),
-            end_us: r.end_time.saturating_mul(1000),
-            refs,
-            tags: pairs(r.tags),
-            logs,
-            error: r.is_error.unwrap_or(false),
-            peer: r.peer.map(Str::into_string).filter(|p| !p.is_empty()),
-            layer: r.layer.map(Str::into_string),
-            component: r.component.map(Str::into_string),
-            segment: Some((segment, r.span_id)),
-            id,
         });
     }
+    let kind = match r.kind.as_ref().map(Str::as_str) {
+        Some("Entry") => SpanKind::Server,
+        Some("Exit") => SpanKind::Client,
+        Some("Local") => SpanKind::Internal,
+        other => {
+            out.warn(
+                &id,
+                format!(
+                    "span type `{}` is not Entry, Exit or Local; read as Local",
+                    other.unwrap_or("")
+                ),
+            );
+            SpanKind::Internal
+        }
+    };
+    let logs = r
+        .logs
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| Log {
+            time_us: l.time.saturating_mul(1000),
+            fields: pairs(l.data),
+        })
+        .collect();
+    out.spans.push(Span {
+        trace_id: r.trace_id.into_string(),
+        service: owned(r.service_code),
+        name: owned(r.endpoint_name),
+        kind,
+        start_us: r.start_time.saturating_mul(1000),
+        end_us: r.end_time.saturating_mul(1000),
+        refs,
+        tags: pairs(r.tags),
+        logs,
+        error: r.is_error.unwrap_or(false),
+        peer: r.peer.map(Str::into_string).filter(|p| !p.is_empty()),
+        layer: r.layer.map(Str::into_string),
+        component: r.component.map(Str::into_string),
+        segment: Some((segment, r.span_id)),
+        id,
+    });
 }
 
 #[cfg(test)]
