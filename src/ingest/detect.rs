@@ -28,6 +28,10 @@ enum Found {
     Unknown(String),
 }
 
+/// Above this size a failing document is not parsed into a `Value` to
+/// explain the failure.
+const VALUE_LIMIT: usize = 64 << 20;
+
 const UNKNOWN: &str = "not a SkyWalking, Jaeger, Zipkin or OTLP trace";
 
 pub fn parse(path: &Path, text: &str) -> Result<FileSpans, Problem> {
@@ -405,19 +409,28 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
             message: format!("invalid JSON: {}", bare_message(&error)),
         };
     }
-    // A document too deeply nested for a `Value` is not one we can read.
-    let value = match serde_json::from_str::<Value>(text) {
-        Ok(value) => value,
-        Err(e) => {
-            return DocError {
-                pos: (e.line() > 0).then(|| (e.line(), e.column())),
-                span: None,
-                message: format!("invalid JSON: {}", bare_message(&e)),
+    // The document as a `Value`, to tell "not a trace" from "a bad field"
+    // and to name the failing span's id. A `Value` costs several times the
+    // text, so a very large document goes without (its span keeps only its
+    // index, its format is read off the error's path).
+    let value = if text.len() <= VALUE_LIMIT {
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => Some(value),
+            // Too deeply nested for a `Value`: not one we can read either.
+            Err(e) => {
+                return DocError {
+                    pos: (e.line() > 0).then(|| (e.line(), e.column())),
+                    span: None,
+                    message: format!("invalid JSON: {}", bare_message(&e)),
+                }
             }
         }
+    } else {
+        None
     };
-    let Some(format) = detect_value(&value) else {
-        let found = match &value {
+    let detected = value.as_ref().map(detect_value);
+    if let (Some(value), Some(None)) = (&value, detected) {
+        let found = match value {
             Value::Object(map) => describe_keys(map.keys().map(String::as_str)),
             Value::Array(_) => "an array whose items are not Zipkin spans".into(),
             _ => "not an object".into(),
@@ -427,7 +440,7 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
             span: None,
             message: format!("{UNKNOWN} ({found})"),
         };
-    };
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let mut track = serde_path_to_error::Track::new();
     let mut scratch = Sink::new(Path::new(""));
@@ -444,9 +457,15 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
         .then(|| (inner.line(), inner.column()))
         .or(pos);
     let message = rephrase(&bare_message(&inner));
+    let format = detected
+        .flatten()
+        .unwrap_or_else(|| format_from_path(&segments));
     match span_position(&segments, format) {
         Some((p, index)) => {
-            let span = walk(&value, &segments[..=p]).and_then(|v| span_id(v, format));
+            let span = value
+                .as_ref()
+                .and_then(|v| walk(v, &segments[..=p]))
+                .and_then(|v| span_id(v, format));
             let span = match span {
                 Some(id) => format!("span #{index} (id {id})"),
                 None => format!("span #{index}"),
@@ -548,6 +567,17 @@ fn span_id(span: &Value, format: Format) -> Option<String> {
         Format::Jaeger => field("spanID"),
         Format::Zipkin => field("id"),
         Format::Otlp => field("spanId"),
+    }
+}
+
+/// The format a failing document was being read as, from the error's path
+/// (for documents too large to look at as a `Value`).
+fn format_from_path(segments: &[Seg]) -> Format {
+    match segments {
+        [Seg::Key(k), Seg::Index(_), ..] if k == "data" => Format::Jaeger,
+        [Seg::Key(k), ..] if k == "resourceSpans" => Format::Otlp,
+        [Seg::Index(_), ..] => Format::Zipkin,
+        _ => Format::SkyWalking,
     }
 }
 
