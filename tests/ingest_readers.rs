@@ -593,6 +593,22 @@ fn empty_and_non_object_documents_are_errors() {
     assert_eq!(e.message, "empty file: not a trace");
     let e = read_text_as("n.json", "42").unwrap_err();
     assert!(e.message.ends_with("(a number)"), "{e}");
+    let e = read_text_as(
+        "g.json",
+        r#"{"errors": [{"message": "trace not found"}], "data": {"trace": null}}"#,
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .ends_with("(top-level keys: errors, data; GraphQL errors: trace not found)"),
+        "{e}"
+    );
+    let e = read_text_as(
+        "g2.json",
+        r#"{"data": null, "errors": [{"message": "denied"}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.message.ends_with("GraphQL errors: denied)"), "{e}");
     let e = read_text_as("a.json", "[1, 2]").unwrap_err();
     assert!(
         e.message

@@ -129,6 +129,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
         let sink = self.sink;
         let mut found = None;
         let mut keys: Vec<String> = Vec::new();
+        let mut errors = None;
         while let Some(key) = map.next_key::<Str<'de>>()? {
             if found.is_some() {
                 map.next_value::<IgnoredAny>()?;
@@ -150,6 +151,8 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                     map.next_value_seed(Each::new(&mut *sink, otlp::convert_one))?;
                     found = Some(Format::Otlp);
                 }
+                // A failed GraphQL query (SkyWalking) says why in `errors`.
+                "errors" => errors = Some(map.next_value::<Value>()?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -160,7 +163,11 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
         }
         Ok(match found {
             Some(format) => Found::Trace(format),
-            None => Found::Unknown(describe_keys(keys.iter().map(String::as_str))),
+            None => Found::Unknown(format!(
+                "{}{}",
+                describe_keys(keys.iter().map(String::as_str)),
+                graphql_errors(errors.as_ref())
+            )),
         })
     }
 
@@ -281,6 +288,43 @@ fn describe_keys<'k>(keys: impl Iterator<Item = &'k str>) -> String {
         "top-level keys: none".into()
     } else {
         format!("top-level keys: {}", keys.join(", "))
+    }
+}
+
+/// The top-level keys in file order (a `Value` sorts them).
+fn top_keys(text: &str) -> Vec<String> {
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Vec<String>, M::Error> {
+            let mut keys = Vec::new();
+            while let Some(key) = map.next_key::<Str<'de>>()? {
+                map.next_value::<IgnoredAny>()?;
+                keys.push(key.into_string());
+            }
+            Ok(keys)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Keys).unwrap_or_default()
+}
+
+/// `; GraphQL errors: …` with the messages of a GraphQL `errors` array,
+/// empty when there are none.
+fn graphql_errors(errors: Option<&Value>) -> String {
+    let messages: Vec<&str> = errors
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("message").and_then(Value::as_str))
+        .collect();
+    if messages.is_empty() {
+        String::new()
+    } else {
+        format!("; GraphQL errors: {}", messages.join("; "))
     }
 }
 
@@ -431,7 +475,11 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
     let detected = value.as_ref().map(detect_value);
     if let (Some(value), Some(None)) = (&value, detected) {
         let found = match value {
-            Value::Object(map) => describe_keys(map.keys().map(String::as_str)),
+            Value::Object(map) => format!(
+                "{}{}",
+                describe_keys(top_keys(text).iter().map(String::as_str)),
+                graphql_errors(map.get("errors"))
+            ),
             Value::Array(_) => "an array whose items are not Zipkin spans".into(),
             _ => "not an object".into(),
         };
@@ -443,7 +491,7 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let mut track = serde_path_to_error::Track::new();
-    let mut scratch = Sink::new(Path::new(""));
+    let mut scratch = Sink::discarding(Path::new(""));
     let seed = DocSeed { sink: &mut scratch };
     let (segments, inner) =
         match seed.deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track)) {

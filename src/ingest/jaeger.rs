@@ -211,6 +211,6 @@ pub fn convert_one(trace: RawTrace<'_>, out: &mut Sink) {
             .tag("otel.library.name")
             .or_else(|| span.tag("otel.scope.name"))
             .map(str::to_string);
-        out.spans.push(span);
+        out.push(span);
     }
 }

@@ -273,7 +273,7 @@ pub fn convert_one(rs: ResourceSpans<'_>, out: &mut Sink) {
             .map(Str::into_string);
         for r in ss.spans.unwrap_or_default() {
             let span = span(r, &service, &component, out);
-            out.spans.push(span);
+            out.push(span);
         }
     }
 }

@@ -135,7 +135,7 @@ pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
             fields: pairs(l.data),
         })
         .collect();
-    out.spans.push(Span {
+    out.push(Span {
         trace_id: r.trace_id.into_string(),
         service: owned(r.service_code),
         name: owned(r.endpoint_name),

@@ -259,6 +259,6 @@ pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
         p.span.start_us = p.start.or(first).unwrap_or(0);
         p.span.end_us = p.end.or(last).unwrap_or(0).max(p.span.start_us);
         p.span.kind = p.kind.unwrap_or(SpanKind::Internal);
-        out.spans.push(p.span);
+        out.push(p.span);
     }
 }
