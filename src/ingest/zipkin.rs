@@ -230,7 +230,11 @@ pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
     // that ran in its service.
     let mut server_of: FxHashMap<String, String> = FxHashMap::default();
     for p in &mut parts {
-        if p.shared && index[p.span.id.as_str()][0].is_some() {
+        if p.shared
+            && index
+                .get(p.span.id.as_str())
+                .is_some_and(|slots| slots[0].is_some())
+        {
             let client = std::mem::take(&mut p.span.id);
             p.span.id = format!("{client}-server");
             p.parent = Some(client.clone());
