@@ -616,3 +616,62 @@ fn empty_and_non_object_documents_are_errors() {
         "{e}"
     );
 }
+
+/// Odd values are read, each with a warning naming the file and the span.
+#[test]
+fn odd_values_are_read_with_warnings() {
+    let cases: [(&str, &str, &str, &str); 5] = [
+        (
+            "sw.json",
+            r#"{"spans": [{"traceId": "t", "segmentId": "s", "spanId": 0, "startTime": 1, "endTime": 2, "type": "Weird", "refs": [{"parentSegmentId": "p", "parentSpanId": 3, "type": "SIDEWAYS"}]}]}"#,
+            "span s-0",
+            "span type `Weird` is not Entry, Exit or Local; read as Local",
+        ),
+        (
+            "j.json",
+            r#"{"data": [{"spans": [{"traceID": "ab", "spanID": "cd", "startTime": 1, "processID": "p9"}], "processes": {}}]}"#,
+            "span cd",
+            "process `p9` is not in the trace's processes; service left empty",
+        ),
+        (
+            "z.json",
+            r#"[{"traceId": "ab", "id": "XYZ", "kind": "SERVER"}]"#,
+            "span xyz",
+            "span id `XYZ` is not hex; kept as given (lowercased)",
+        ),
+        (
+            "o.json",
+            r#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "kind": 9}]}]}]}"#,
+            "span eee19b7ec3c1b174",
+            "span kind `9` is unknown; read as internal",
+        ),
+        (
+            "o2.json",
+            r#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "not-an-id"}]}]}]}"#,
+            "span not-an-id",
+            "span id `not-an-id` is not hex; kept as given (lowercased)",
+        ),
+    ];
+    for (name, text, at, message) in cases {
+        let file = read_text_as(name, text).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(file.spans.len(), 1, "{name}");
+        assert!(
+            file.problems.iter().any(|p| p.message == message),
+            "{name}: {:?}",
+            file.problems
+        );
+        for p in &file.problems {
+            assert_eq!(p.severity, Severity::Warning);
+            assert!(p.file.ends_with(name), "{p}");
+            assert_eq!(p.at.as_deref(), Some(at), "{p}");
+        }
+    }
+    // The inline `process` of some Jaeger exports names the service too.
+    let file = read_text_as(
+        "j2.json",
+        r#"{"data": [{"spans": [{"traceID": "ab", "spanID": "cd", "startTime": 1, "process": {"serviceName": "inline"}}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(file.spans[0].service, "inline");
+    assert!(file.problems.is_empty(), "{:?}", file.problems);
+}
