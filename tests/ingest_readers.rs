@@ -537,3 +537,141 @@ fn trainticket_skywalking_exports_read_completely() {
     }
     assert!(files > 0, "no case*/ files under {}", root.display());
 }
+
+fn read_text_as(name: &str, text: &str) -> Result<FileSpans, rulecheck::diag::Problem> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    ingest::read_file(&path)
+}
+
+#[test]
+fn skywalking_without_the_graphql_wrapper() {
+    let full: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("skywalking.json")).unwrap())
+            .unwrap();
+    let expected = read("skywalking.json").spans;
+    let trace = serde_json::json!({ "trace": full["data"]["trace"] }).to_string();
+    let bare = serde_json::json!({ "spans": full["data"]["trace"]["spans"] }).to_string();
+    for text in [trace, bare] {
+        let file = read_text_as("sw.json", &text).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(file.format, Format::SkyWalking);
+        assert_eq!(file.spans, expected);
+    }
+    // A bare `spans` array whose spans are not SkyWalking's is no trace.
+    let e = read_text_as("x.json", r#"{"spans": [{"spanID": "ab"}]}"#).unwrap_err();
+    assert!(e.message.starts_with("not a SkyWalking"), "{e}");
+}
+
+#[test]
+fn json_lines_of_other_formats_each_detected() {
+    let zipkin = r#"[{"traceId":"ab","id":"cd","name":"z","timestamp":5,"duration":2}]"#;
+    let jaeger = r#"{"data":[{"spans":[{"traceID":"ab","spanID":"ef","startTime":7,"processID":"p1"}],"processes":{"p1":{"serviceName":"j"}}}]}"#;
+    let text = format!("{zipkin}\r\n\r\n{jaeger}\r\n");
+    let file = read_text_as("mixed.jsonl", &text).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(file.format, Format::Zipkin, "the first line's format");
+    assert!(file.problems.is_empty(), "{:?}", file.problems);
+    let got: Vec<_> = file
+        .spans
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.name.as_str(),
+                s.service.as_str(),
+                s.start_us,
+                s.end_us,
+            )
+        })
+        .collect();
+    assert_eq!(got, [("cd", "z", "", 5, 7), ("ef", "", "j", 7, 7)]);
+}
+
+#[test]
+fn empty_and_non_object_documents_are_errors() {
+    let e = read_text_as("e.json", " \n").unwrap_err();
+    assert_eq!(e.message, "empty file: not a trace");
+    let e = read_text_as("n.json", "42").unwrap_err();
+    assert!(e.message.ends_with("(a number)"), "{e}");
+    let e = read_text_as(
+        "g.json",
+        r#"{"errors": [{"message": "trace not found"}], "data": {"trace": null}}"#,
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .ends_with("(top-level keys: errors, data; GraphQL errors: trace not found)"),
+        "{e}"
+    );
+    let e = read_text_as(
+        "g2.json",
+        r#"{"data": null, "errors": [{"message": "denied"}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.message.ends_with("GraphQL errors: denied)"), "{e}");
+    let e = read_text_as("a.json", "[1, 2]").unwrap_err();
+    assert!(
+        e.message
+            .ends_with("(an array whose items are not Zipkin spans)"),
+        "{e}"
+    );
+}
+
+/// Odd values are read, each with a warning naming the file and the span.
+#[test]
+fn odd_values_are_read_with_warnings() {
+    let cases: [(&str, &str, &str, &str); 5] = [
+        (
+            "sw.json",
+            r#"{"spans": [{"traceId": "t", "segmentId": "s", "spanId": 0, "startTime": 1, "endTime": 2, "type": "Weird", "refs": [{"parentSegmentId": "p", "parentSpanId": 3, "type": "SIDEWAYS"}]}]}"#,
+            "span s-0",
+            "span type `Weird` is not Entry, Exit or Local; read as Local",
+        ),
+        (
+            "j.json",
+            r#"{"data": [{"spans": [{"traceID": "ab", "spanID": "cd", "startTime": 1, "processID": "p9"}], "processes": {}}]}"#,
+            "span cd",
+            "process `p9` is not in the trace's processes; service left empty",
+        ),
+        (
+            "z.json",
+            r#"[{"traceId": "ab", "id": "XYZ", "kind": "SERVER"}]"#,
+            "span xyz",
+            "span id `XYZ` is not hex; kept as given (lowercased)",
+        ),
+        (
+            "o.json",
+            r#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "kind": 9}]}]}]}"#,
+            "span eee19b7ec3c1b174",
+            "span kind `9` is unknown; read as internal",
+        ),
+        (
+            "o2.json",
+            r#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "not-an-id"}]}]}]}"#,
+            "span not-an-id",
+            "span id `not-an-id` is not hex; kept as given (lowercased)",
+        ),
+    ];
+    for (name, text, at, message) in cases {
+        let file = read_text_as(name, text).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(file.spans.len(), 1, "{name}");
+        assert!(
+            file.problems.iter().any(|p| p.message == message),
+            "{name}: {:?}",
+            file.problems
+        );
+        for p in &file.problems {
+            assert_eq!(p.severity, Severity::Warning);
+            assert!(p.file.ends_with(name), "{p}");
+            assert_eq!(p.at.as_deref(), Some(at), "{p}");
+        }
+    }
+    // The inline `process` of some Jaeger exports names the service too.
+    let file = read_text_as(
+        "j2.json",
+        r#"{"data": [{"spans": [{"traceID": "ab", "spanID": "cd", "startTime": 1, "process": {"serviceName": "inline"}}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(file.spans[0].service, "inline");
+    assert!(file.problems.is_empty(), "{:?}", file.problems);
+}

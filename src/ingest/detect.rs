@@ -2,15 +2,16 @@
 //!
 //! The top-level object's keys decide the format as they are met (`data`
 //! holding `trace.spans` or an array of traces, `trace`, `spans`,
-//! `resourceSpans`; a top-level array is Zipkin), and the value under the
-//! deciding key is read straight into that reader's borrowed structs: one
-//! parse per document, no `serde_json::Value`. Only when a document fails
-//! is it read again, slowly, to say where and why.
+//! `resourceSpans`; a top-level array is Zipkin), and the array under the
+//! deciding key is read one element at a time into that reader's borrowed
+//! structs and converted at once: one parse per document, no
+//! `serde_json::Value`, no array of raw spans held. Only when a document
+//! fails is it read again, slowly, to say where and why.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::Path;
 
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -20,15 +21,16 @@ use super::sink::Sink;
 use super::{jaeger, otlp, skywalking, zipkin, FileSpans, Format};
 use crate::diag::Problem;
 
-/// One document, read into the structs of the format it turned out to be.
-enum Doc<'a> {
-    SkyWalking(Vec<skywalking::RawSpan<'a>>),
-    Jaeger(Vec<jaeger::RawTrace<'a>>),
-    Zipkin(Vec<zipkin::RawSpan<'a>>),
-    Otlp(Vec<otlp::ResourceSpans<'a>>),
+/// What a document turned out to be.
+enum Found {
+    Trace(Format),
     /// Not a trace: what was found instead, for the message.
     Unknown(String),
 }
+
+/// Above this size a failing document is not parsed into a `Value` to
+/// explain the failure.
+const VALUE_LIMIT: usize = 64 << 20;
 
 const UNKNOWN: &str = "not a SkyWalking, Jaeger, Zipkin or OTLP trace";
 
@@ -80,74 +82,77 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
 }
 
 fn parse_doc(text: &str, sink: &mut Sink) -> Result<Format, DocError> {
-    let doc: Doc = match serde_json::from_str(text) {
-        Ok(doc) => doc,
-        Err(e) => return Err(diagnose(text, e)),
-    };
-    Ok(match doc {
-        Doc::SkyWalking(spans) => {
-            skywalking::convert(spans, sink);
-            Format::SkyWalking
-        }
-        Doc::Jaeger(traces) => {
-            jaeger::convert(traces, sink);
-            Format::Jaeger
-        }
-        Doc::Zipkin(spans) => {
-            zipkin::convert(spans, sink);
-            Format::Zipkin
-        }
-        Doc::Otlp(resource_spans) => {
-            otlp::convert(resource_spans, sink);
-            Format::Otlp
-        }
-        Doc::Unknown(found) => {
-            return Err(DocError {
-                pos: None,
-                span: None,
-                message: format!("{UNKNOWN} ({found})"),
-            })
-        }
-    })
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Doc<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DocVisitor)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let found = DocSeed { sink }
+        .deserialize(&mut de)
+        .and_then(|found| de.end().map(|()| found));
+    match found {
+        Ok(Found::Trace(format)) => Ok(format),
+        Ok(Found::Unknown(found)) => Err(DocError {
+            pos: None,
+            span: None,
+            message: format!("{UNKNOWN} ({found})"),
+        }),
+        Err(e) => Err(diagnose(text, e)),
     }
 }
 
-struct DocVisitor;
+/// Reads a whole document, deciding its format from its first deciding key
+/// and converting spans as they are read: no array of raw spans is held.
+struct DocSeed<'s, 'p> {
+    sink: &'s mut Sink<'p>,
+}
 
-impl<'de> Visitor<'de> for DocVisitor {
-    type Value = Doc<'de>;
+impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_> {
+    type Value = Found;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Found, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_, '_> {
+    type Value = Found;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a trace document (an object or an array)")
     }
 
-    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Doc<'de>, S::Error> {
-        Ok(Doc::Zipkin(Vec::deserialize(SeqAccessDeserializer::new(
-            seq,
-        ))?))
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Found, S::Error> {
+        let mut parts = Vec::new();
+        let each = |raw: zipkin::RawSpan<'de>, sink: &mut Sink| parts.push(zipkin::part(raw, sink));
+        Each::new(&mut *self.sink, each).visit_seq(seq)?;
+        zipkin::finish(parts, self.sink);
+        Ok(Found::Trace(Format::Zipkin))
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Doc<'de>, M::Error> {
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Found, M::Error> {
+        let sink = self.sink;
         let mut found = None;
         let mut keys: Vec<String> = Vec::new();
+        let mut errors = None;
         while let Some(key) = map.next_key::<Str<'de>>()? {
             if found.is_some() {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
             match key.as_str() {
-                "data" => found = map.next_value_seed(DataSeed)?,
+                "data" => found = map.next_value_seed(DataSeed { sink: &mut *sink })?,
                 "trace" => {
-                    let trace: skywalking::RawTrace = map.next_value()?;
-                    found = Some(Doc::SkyWalking(trace.spans));
+                    let spans = Field::new("spans", Each::new(&mut *sink, skywalking::convert_one));
+                    map.next_value_seed(spans)?
+                        .ok_or_else(|| de::Error::missing_field("spans"))?;
+                    found = Some(Format::SkyWalking);
                 }
-                "spans" => found = Some(Doc::SkyWalking(map.next_value()?)),
-                "resourceSpans" => found = Some(Doc::Otlp(map.next_value()?)),
+                "spans" => {
+                    map.next_value_seed(Each::new(&mut *sink, skywalking::convert_one))?;
+                    found = Some(Format::SkyWalking);
+                }
+                "resourceSpans" => {
+                    map.next_value_seed(Each::new(&mut *sink, otlp::convert_one))?;
+                    found = Some(Format::Otlp);
+                }
+                // A failed GraphQL query (SkyWalking) says why in `errors`.
+                "errors" => errors = Some(map.next_value::<Value>()?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -156,26 +161,124 @@ impl<'de> Visitor<'de> for DocVisitor {
                 keys.push(key.into_string());
             }
         }
-        Ok(found.unwrap_or_else(|| Doc::Unknown(describe_keys(keys.iter().map(String::as_str)))))
+        Ok(match found {
+            Some(format) => Found::Trace(format),
+            None => Found::Unknown(format!(
+                "{}{}",
+                describe_keys(keys.iter().map(String::as_str)),
+                graphql_errors(errors.as_ref())
+            )),
+        })
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a boolean".into()))
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Found, E> {
+        Ok(Found::Unknown("a boolean".into()))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a number".into()))
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Found, E> {
+        Ok(Found::Unknown("a number".into()))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a number".into()))
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Found, E> {
+        Ok(Found::Unknown("a number".into()))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a number".into()))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Found, E> {
+        Ok(Found::Unknown("a number".into()))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("a string".into()))
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Found, E> {
+        Ok(Found::Unknown("a string".into()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Doc<'de>, E> {
-        Ok(Doc::Unknown("null".into()))
+    fn visit_unit<E: de::Error>(self) -> Result<Found, E> {
+        Ok(Found::Unknown("null".into()))
+    }
+}
+
+/// Reads an array element by element, handing each to `each` as soon as it
+/// is read.
+struct Each<'s, 'p, T, F> {
+    sink: &'s mut Sink<'p>,
+    each: F,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<'s, 'p, T, F> Each<'s, 'p, T, F> {
+    fn new(sink: &'s mut Sink<'p>, each: F) -> Self {
+        Each {
+            sink,
+            each,
+            item: PhantomData,
+        }
+    }
+}
+
+impl<'de, T, F> DeserializeSeed<'de> for Each<'_, '_, T, F>
+where
+    T: Deserialize<'de>,
+    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p>),
+{
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T, F> Visitor<'de> for Each<'_, '_, T, F>
+where
+    T: Deserialize<'de>,
+    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p>),
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(mut self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(item) = seq.next_element::<T>()? {
+            (self.each)(item, self.sink);
+        }
+        Ok(())
+    }
+}
+
+/// The value under one key of an object, read by `inner`; the other keys
+/// are skipped. `None` when the key is absent.
+struct Field<S> {
+    key: &'static str,
+    inner: S,
+}
+
+impl<S> Field<S> {
+    fn new(key: &'static str, inner: S) -> Self {
+        Field { key, inner }
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Field<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Field<S> {
+    type Value = Option<S::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object with `{}`", self.key)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut inner = Some(self.inner);
+        let mut value = None;
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            match inner.take() {
+                Some(seed) if key.as_str() == self.key => value = Some(map.next_value_seed(seed)?),
+                other => {
+                    inner = other;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(value)
     }
 }
 
@@ -188,39 +291,72 @@ fn describe_keys<'k>(keys: impl Iterator<Item = &'k str>) -> String {
     }
 }
 
-/// `data`: SkyWalking's GraphQL result `{trace: {spans}}` or Jaeger's array
-/// of traces; anything else leaves the format undecided.
-struct DataSeed;
+/// The top-level keys in file order (a `Value` sorts them).
+fn top_keys(text: &str) -> Vec<String> {
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Vec<String>, M::Error> {
+            let mut keys = Vec::new();
+            while let Some(key) = map.next_key::<Str<'de>>()? {
+                map.next_value::<IgnoredAny>()?;
+                keys.push(key.into_string());
+            }
+            Ok(keys)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Keys).unwrap_or_default()
+}
 
-impl<'de> DeserializeSeed<'de> for DataSeed {
-    type Value = Option<Doc<'de>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(DataVisitor)
+/// `; GraphQL errors: …` with the messages of a GraphQL `errors` array,
+/// empty when there are none.
+fn graphql_errors(errors: Option<&Value>) -> String {
+    let messages: Vec<&str> = errors
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("message").and_then(Value::as_str))
+        .collect();
+    if messages.is_empty() {
+        String::new()
+    } else {
+        format!("; GraphQL errors: {}", messages.join("; "))
     }
 }
 
-struct DataVisitor;
+/// `data`: SkyWalking's GraphQL result `{trace: {spans}}` or Jaeger's array
+/// of traces; anything else leaves the format undecided.
+struct DataSeed<'s, 'p> {
+    sink: &'s mut Sink<'p>,
+}
 
-impl<'de> Visitor<'de> for DataVisitor {
-    type Value = Option<Doc<'de>>;
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
+    type Value = Option<Format>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed<'_, '_> {
+    type Value = Option<Format>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("SkyWalking's data.trace or Jaeger's data[]")
     }
 
     fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Self::Value, S::Error> {
-        let traces = Vec::deserialize(SeqAccessDeserializer::new(seq))?;
-        Ok(Some(Doc::Jaeger(traces)))
+        Each::new(self.sink, jaeger::convert_one).visit_seq(seq)?;
+        Ok(Some(Format::Jaeger))
     }
 
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-        #[derive(Deserialize)]
-        struct Data<'a> {
-            #[serde(borrow)]
-            trace: Option<skywalking::RawTrace<'a>>,
-        }
-        let data = Data::deserialize(MapAccessDeserializer::new(map))?;
-        Ok(data.trace.map(|t| Doc::SkyWalking(t.spans)))
+        let spans = Field::new("spans", Each::new(self.sink, skywalking::convert_one));
+        let found = Field::new("trace", spans).visit_map(map)?;
+        Ok(matches!(found, Some(Some(()))).then_some(Format::SkyWalking))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
@@ -317,20 +453,33 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
             message: format!("invalid JSON: {}", bare_message(&error)),
         };
     }
-    // A document too deeply nested for a `Value` is not one we can read.
-    let value = match serde_json::from_str::<Value>(text) {
-        Ok(value) => value,
-        Err(e) => {
-            return DocError {
-                pos: (e.line() > 0).then(|| (e.line(), e.column())),
-                span: None,
-                message: format!("invalid JSON: {}", bare_message(&e)),
+    // The document as a `Value`, to tell "not a trace" from "a bad field"
+    // and to name the failing span's id. A `Value` costs several times the
+    // text, so a very large document goes without (its span keeps only its
+    // index, its format is read off the error's path).
+    let value = if text.len() <= VALUE_LIMIT {
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => Some(value),
+            // Too deeply nested for a `Value`: not one we can read either.
+            Err(e) => {
+                return DocError {
+                    pos: (e.line() > 0).then(|| (e.line(), e.column())),
+                    span: None,
+                    message: format!("invalid JSON: {}", bare_message(&e)),
+                }
             }
         }
+    } else {
+        None
     };
-    let Some(format) = detect_value(&value) else {
-        let found = match &value {
-            Value::Object(map) => describe_keys(map.keys().map(String::as_str)),
+    let detected = value.as_ref().map(detect_value);
+    if let (Some(value), Some(None)) = (&value, detected) {
+        let found = match value {
+            Value::Object(map) => format!(
+                "{}{}",
+                describe_keys(top_keys(text).iter().map(String::as_str)),
+                graphql_errors(map.get("errors"))
+            ),
             Value::Array(_) => "an array whose items are not Zipkin spans".into(),
             _ => "not an object".into(),
         };
@@ -339,25 +488,32 @@ fn diagnose(text: &str, error: serde_json::Error) -> DocError {
             span: None,
             message: format!("{UNKNOWN} ({found})"),
         };
-    };
+    }
     let mut de = serde_json::Deserializer::from_str(text);
-    let (segments, inner) = match serde_path_to_error::deserialize::<_, Doc>(&mut de) {
-        Err(e) => {
-            let segments: Vec<Seg> = e.path().iter().map(Seg::from).collect();
-            (segments, e.into_inner())
-        }
-        Ok(_) => (Vec::new(), error),
-    };
+    let mut track = serde_path_to_error::Track::new();
+    let mut scratch = Sink::discarding(Path::new(""));
+    let seed = DocSeed { sink: &mut scratch };
+    let (segments, inner) =
+        match seed.deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track)) {
+            Err(e) => {
+                let segments: Vec<Seg> = track.path().iter().map(Seg::from).collect();
+                (segments, e)
+            }
+            Ok(_) => (Vec::new(), error),
+        };
     let pos = (inner.line() > 0)
         .then(|| (inner.line(), inner.column()))
         .or(pos);
     let message = rephrase(&bare_message(&inner));
+    let format = detected
+        .flatten()
+        .unwrap_or_else(|| format_from_path(&segments));
     match span_position(&segments, format) {
-        Some(p) => {
-            let Seg::Index(index) = segments[p] else {
-                unreachable!("span_position returns an index segment")
-            };
-            let span = walk(&value, &segments[..=p]).and_then(|v| span_id(v, format));
+        Some((p, index)) => {
+            let span = value
+                .as_ref()
+                .and_then(|v| walk(v, &segments[..=p]))
+                .and_then(|v| span_id(v, format));
             let span = match span {
                 Some(id) => format!("span #{index} (id {id})"),
                 None => format!("span #{index}"),
@@ -419,16 +575,19 @@ fn render(segments: &[Seg]) -> String {
     out
 }
 
-/// Where in the path the span's index is: the last index into a `spans`
-/// array (into the top-level array for Zipkin).
-fn span_position(segments: &[Seg], format: Format) -> Option<usize> {
-    (0..segments.len()).rev().find(|&p| {
-        matches!(segments[p], Seg::Index(_))
-            && match p.checked_sub(1).map(|q| &segments[q]) {
-                Some(Seg::Key(k)) => k == "spans",
-                None => format == Format::Zipkin,
-                _ => false,
-            }
+/// Where in the path the span is, and its index: the last index into a
+/// `spans` array (into the top-level array for Zipkin).
+fn span_position(segments: &[Seg], format: Format) -> Option<(usize, usize)> {
+    (0..segments.len()).rev().find_map(|p| {
+        let Seg::Index(index) = segments[p] else {
+            return None;
+        };
+        let in_spans = match p.checked_sub(1).map(|q| &segments[q]) {
+            Some(Seg::Key(k)) => k == "spans",
+            None => format == Format::Zipkin,
+            _ => false,
+        };
+        in_spans.then_some((p, index))
     })
 }
 
@@ -459,7 +618,18 @@ fn span_id(span: &Value, format: Format) -> Option<String> {
     }
 }
 
-/// The same decision as [`DocVisitor`], on a parsed value: used only to
+/// The format a failing document was being read as, from the error's path
+/// (for documents too large to look at as a `Value`).
+fn format_from_path(segments: &[Seg]) -> Format {
+    match segments {
+        [Seg::Key(k), Seg::Index(_), ..] if k == "data" => Format::Jaeger,
+        [Seg::Key(k), ..] if k == "resourceSpans" => Format::Otlp,
+        [Seg::Index(_), ..] => Format::Zipkin,
+        _ => Format::SkyWalking,
+    }
+}
+
+/// The same decision as [`DocSeed`], on a parsed value: used only to
 /// tell "not a trace" from "a trace with a bad field".
 fn detect_value(value: &Value) -> Option<Format> {
     let has = |v: &Value, k: &str| v.get(k).is_some();

@@ -4,13 +4,12 @@
 //! Jaeger has no span kind field: kind, error and peer come from the
 //! OpenTracing / OpenTelemetry tags the client libraries write.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::ids;
-use super::json::{owned, text, Str};
+use super::json::{owned, Str, Text};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -21,7 +20,7 @@ pub struct RawTrace<'a> {
     #[serde(borrow)]
     pub spans: Vec<RawSpan<'a>>,
     #[serde(borrow)]
-    processes: Option<HashMap<Str<'a>, RawProcess<'a>>>,
+    processes: Option<FxHashMap<Str<'a>, RawProcess<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -60,13 +59,13 @@ struct RawRef<'a> {
 }
 
 /// `{key, type, value}`; the value's JSON type follows `type` (string,
-/// bool, int64, float64, binary), so it is read as raw JSON and kept as text.
+/// bool, int64, float64, binary); all are kept as text.
 #[derive(Deserialize)]
 struct RawTag<'a> {
     #[serde(borrow)]
     key: Str<'a>,
     #[serde(borrow)]
-    value: Option<&'a RawValue>,
+    value: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +85,7 @@ fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Vec<(String, String)> {
     tags.unwrap_or_default()
         .into_iter()
         .map(|t| {
-            let value = t.value.map(|v| text(v).into_owned()).unwrap_or_default();
+            let value = t.value.map(Text::into_string).unwrap_or_default();
             (t.key.into_string(), value)
         })
         .collect()
@@ -123,101 +122,95 @@ fn peer_of(span: &Span) -> Option<String> {
     })
 }
 
-pub fn convert(traces: Vec<RawTrace<'_>>, out: &mut Sink) {
-    for trace in traces {
-        let processes = trace.processes.unwrap_or_default();
-        let trace_id = trace.trace_id.map(Str::into_string);
-        out.spans.reserve(trace.spans.len());
-        for r in trace.spans {
-            let (id, hex) = ids::hex_id(r.span_id.as_str());
-            if !hex {
-                out.non_hex(&id, "span id", r.span_id.as_str());
-            }
-            let raw_trace = r
-                .trace_id
-                .map(Str::into_string)
-                .or_else(|| trace_id.clone());
-            let raw_trace = raw_trace.unwrap_or_default();
-            let (trace_hex_id, hex) = ids::hex_id(&raw_trace);
-            if !hex {
-                out.non_hex(&id, "trace id", &raw_trace);
-            }
-            let mut refs: Vec<SpanRef> = Vec::new();
-            for x in r.references.unwrap_or_default() {
-                let kind = match x.ref_type.as_ref().map(Str::as_str) {
-                    Some("FOLLOWS_FROM") => RefKind::FollowsFrom,
-                    _ => RefKind::ChildOf,
-                };
-                let (parent, hex) = ids::hex_id(x.span_id.as_str());
-                if !hex {
-                    out.non_hex(&id, "referenced span id", x.span_id.as_str());
-                }
-                refs.push(SpanRef { parent, kind });
-            }
-            if let Some(p) = r.parent_span_id.filter(|p| !p.as_str().is_empty()) {
-                let (parent, hex) = ids::hex_id(p.as_str());
-                if !is_zero(&parent) && !refs.iter().any(|x| x.parent == parent) {
-                    if !hex {
-                        out.non_hex(&id, "parent span id", p.as_str());
-                    }
-                    refs.push(SpanRef {
-                        parent,
-                        kind: RefKind::ChildOf,
-                    });
-                }
-            }
-            let service = match (&r.process, &r.process_id) {
-                (Some(p), _) => p.service_name.as_ref().map(|s| s.as_str().to_string()),
-                (None, Some(pid)) => match processes.get(pid) {
-                    Some(p) => p.service_name.as_ref().map(|s| s.as_str().to_string()),
-                    None => {
-                        out.warn(
-                            &id,
-                            format!(
-                                "process `{}` is not in the trace's processes; service left empty",
-                                pid.as_str()
-                            ),
-                        );
-                        None
-                    }
-                },
-                (None, None) => None,
-            };
-            let logs = r
-                .logs
-                .unwrap_or_default()
-                .into_iter()
-                .map(|l| Log {
-                    time_us: l.timestamp,
-                    fields: pairs(l.fields),
-                })
-                .collect();
-            let mut span = Span {
-                id,
-                trace_id: trace_hex_id,
-                service: service.unwrap_or_default(),
-                name: owned(r.operation_name),
-                kind: SpanKind::Internal,
-                start_us: r.start_time,
-                end_us: r.start_time.saturating_add(r.duration.unwrap_or(0)),
-                refs,
-                tags: pairs(r.tags),
-                logs,
-                error: false,
-                peer: None,
-                layer: None,
-                component: None,
-                segment: None,
-            };
-            span.kind = kind_of(&span);
-            span.error =
-                span.tag("error") == Some("true") || span.tag("otel.status_code") == Some("ERROR");
-            span.peer = peer_of(&span);
-            span.component = span
-                .tag("otel.library.name")
-                .or_else(|| span.tag("otel.scope.name"))
-                .map(str::to_string);
-            out.spans.push(span);
+pub fn convert_one(trace: RawTrace<'_>, out: &mut Sink) {
+    let processes = trace.processes.unwrap_or_default();
+    out.spans.reserve(trace.spans.len());
+    for r in trace.spans {
+        let (id, hex) = ids::hex_id(r.span_id.as_str());
+        if !hex {
+            out.non_hex(&id, "span id", r.span_id.as_str());
         }
+        let raw_trace = r.trace_id.as_ref().or(trace.trace_id.as_ref());
+        let raw_trace = raw_trace.map_or("", Str::as_str);
+        let (trace_hex_id, hex) = ids::hex_id(raw_trace);
+        if !hex {
+            out.non_hex(&id, "trace id", raw_trace);
+        }
+        let mut refs: Vec<SpanRef> = Vec::new();
+        for x in r.references.unwrap_or_default() {
+            let kind = match x.ref_type.as_ref().map(Str::as_str) {
+                Some("FOLLOWS_FROM") => RefKind::FollowsFrom,
+                _ => RefKind::ChildOf,
+            };
+            let (parent, hex) = ids::hex_id(x.span_id.as_str());
+            if !hex {
+                out.non_hex(&id, "referenced span id", x.span_id.as_str());
+            }
+            refs.push(SpanRef { parent, kind });
+        }
+        if let Some(p) = r.parent_span_id.filter(|p| !p.as_str().is_empty()) {
+            let (parent, hex) = ids::hex_id(p.as_str());
+            if !is_zero(&parent) && !refs.iter().any(|x| x.parent == parent) {
+                if !hex {
+                    out.non_hex(&id, "parent span id", p.as_str());
+                }
+                refs.push(SpanRef {
+                    parent,
+                    kind: RefKind::ChildOf,
+                });
+            }
+        }
+        let service = match (&r.process, &r.process_id) {
+            (Some(p), _) => p.service_name.as_ref().map(|s| s.as_str().to_string()),
+            (None, Some(pid)) => match processes.get(pid) {
+                Some(p) => p.service_name.as_ref().map(|s| s.as_str().to_string()),
+                None => {
+                    out.warn(
+                        &id,
+                        format!(
+                            "process `{}` is not in the trace's processes; service left empty",
+                            pid.as_str()
+                        ),
+                    );
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        let logs = r
+            .logs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| Log {
+                time_us: l.timestamp,
+                fields: pairs(l.fields),
+            })
+            .collect();
+        let mut span = Span {
+            id,
+            trace_id: trace_hex_id,
+            service: service.unwrap_or_default(),
+            name: owned(r.operation_name),
+            kind: SpanKind::Internal,
+            start_us: r.start_time,
+            end_us: r.start_time.saturating_add(r.duration.unwrap_or(0)),
+            refs,
+            tags: pairs(r.tags),
+            logs,
+            error: false,
+            peer: None,
+            layer: None,
+            component: None,
+            segment: None,
+        };
+        span.kind = kind_of(&span);
+        span.error =
+            span.tag("error") == Some("true") || span.tag("otel.status_code") == Some("ERROR");
+        span.peer = peer_of(&span);
+        span.component = span
+            .tag("otel.library.name")
+            .or_else(|| span.tag("otel.scope.name"))
+            .map(str::to_string);
+        out.push(span);
     }
 }

@@ -72,10 +72,68 @@ pub fn text(raw: &RawValue) -> Cow<'_, str> {
     }
 }
 
+/// Any JSON value as text, read in one pass (unlike [`text`], which scans a
+/// raw value and then unescapes it): strings as they are, integers and
+/// booleans as written, floats in Rust's shortest round-trip form (`1.50`
+/// becomes `1.5`), null empty, arrays and objects as compact JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl Text<'_> {
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(if v { "true" } else { "false" })))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed("")))
+            }
+            fn visit_seq<S: de::SeqAccess<'de>>(self, seq: S) -> Result<Self::Value, S::Error> {
+                let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
 /// A JSON object read as its entries in file order (Zipkin tags), so that
 /// the span model keeps the order the trace wrote.
 #[derive(Debug, Default)]
-pub struct Entries<'a>(pub Vec<(Str<'a>, &'a RawValue)>);
+pub struct Entries<'a>(pub Vec<(Str<'a>, Text<'a>)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -87,7 +145,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((k, v)) = map.next_entry::<Str<'a>, &'a RawValue>()? {
+                while let Some((k, v)) = map.next_entry::<Str<'a>, Text<'a>>()? {
                     out.push((k, v));
                 }
                 Ok(Entries(out))
@@ -180,6 +238,28 @@ mod tests {
         assert_eq!(raw("true"), "true");
         assert_eq!(raw("null"), "");
         assert_eq!(raw("[1, \"a\" ]"), "[1,\"a\"]");
+    }
+
+    #[test]
+    fn text_values_in_one_pass() {
+        let v: Vec<Text> =
+            serde_json::from_str(r#"["a\"b", "plain", 1.50, -7, true, null, [1, "a"], {"k": 2}]"#)
+                .unwrap();
+        let got: Vec<&str> = v.iter().map(|t| t.0.as_ref()).collect();
+        assert_eq!(
+            got,
+            [
+                "a\"b",
+                "plain",
+                "1.5",
+                "-7",
+                "true",
+                "",
+                "[1,\"a\"]",
+                "{\"k\":2}"
+            ]
+        );
+        assert!(matches!(v[1].0, Cow::Borrowed(_)));
     }
 
     #[test]

@@ -253,29 +253,27 @@ fn is_error(status: Option<&Status<'_>>) -> bool {
     }
 }
 
-pub fn convert(resource_spans: Vec<ResourceSpans<'_>>, out: &mut Sink) {
-    for rs in resource_spans {
-        let service = rs
-            .resource
-            .and_then(|r| r.attributes)
-            .unwrap_or_default()
-            .iter()
-            .find(|kv| kv.key.as_str() == "service.name")
-            .and_then(|kv| kv.value.as_ref())
-            .map(value_text)
-            .unwrap_or_default();
-        let scopes = rs.scope_spans.into_iter().flatten();
-        let scopes = scopes.chain(rs.instrumentation_library_spans.into_iter().flatten());
-        for ss in scopes {
-            let component = ss
-                .scope
-                .or(ss.instrumentation_library)
-                .and_then(|s| s.name)
-                .map(Str::into_string);
-            for r in ss.spans.unwrap_or_default() {
-                let span = span(r, &service, &component, out);
-                out.spans.push(span);
-            }
+pub fn convert_one(rs: ResourceSpans<'_>, out: &mut Sink) {
+    let service = rs
+        .resource
+        .and_then(|r| r.attributes)
+        .unwrap_or_default()
+        .iter()
+        .find(|kv| kv.key.as_str() == "service.name")
+        .and_then(|kv| kv.value.as_ref())
+        .map(value_text)
+        .unwrap_or_default();
+    let scopes = rs.scope_spans.into_iter().flatten();
+    let scopes = scopes.chain(rs.instrumentation_library_spans.into_iter().flatten());
+    for ss in scopes {
+        let component = ss
+            .scope
+            .or(ss.instrumentation_library)
+            .and_then(|s| s.name)
+            .map(Str::into_string);
+        for r in ss.spans.unwrap_or_default() {
+            let span = span(r, &service, &component, out);
+            out.push(span);
         }
     }
 }

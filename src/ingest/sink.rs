@@ -10,6 +10,8 @@ pub struct Sink<'p> {
     pub path: &'p Path,
     pub spans: Vec<Span>,
     pub problems: Vec<Problem>,
+    /// Re-reading a failed document only to find where it fails keeps nothing.
+    discard: bool,
 }
 
 impl<'p> Sink<'p> {
@@ -18,10 +20,28 @@ impl<'p> Sink<'p> {
             path,
             spans: Vec::new(),
             problems: Vec::new(),
+            discard: false,
+        }
+    }
+
+    /// A sink that keeps nothing.
+    pub fn discarding(path: &'p Path) -> Self {
+        Sink {
+            discard: true,
+            ..Sink::new(path)
+        }
+    }
+
+    pub fn push(&mut self, span: Span) {
+        if !self.discard {
+            self.spans.push(span);
         }
     }
 
     pub fn warn(&mut self, span: &str, message: impl Into<String>) {
+        if self.discard {
+            return;
+        }
         self.problems.push(Problem::warning(
             self.path,
             Some(format!("span {span}")),

@@ -7,15 +7,10 @@
 
 use serde::Deserialize;
 
+use super::ids;
 use super::json::{owned, Str};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
-
-#[derive(Deserialize)]
-pub struct RawTrace<'a> {
-    #[serde(borrow)]
-    pub spans: Vec<RawSpan<'a>>,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,78 +76,90 @@ fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
-    out.spans.reserve(raw.len());
-    for r in raw {
-        let segment = r.segment_id.into_string();
-        let id = format!("{segment}-{}", r.span_id);
-        let mut refs = Vec::new();
-        if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
-            refs.push(SpanRef {
-                parent: format!("{segment}-{p}"),
-                kind: RefKind::ChildOf,
-            });
-        }
-        for x in r.refs.unwrap_or_default() {
-            let kind = match x.kind.as_ref().map(Str::as_str) {
-                Some("CROSS_THREAD") => RefKind::FollowsFrom,
-                Some("CROSS_PROCESS") => RefKind::ChildOf,
-                other => {
-                    out.warn(
+/// `<segmentId>-<spanId>`.
+fn span_id(segment: &str, number: i64) -> String {
+    ids::with_number(segment, '-', number)
+}
+
+pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
+    let segment = r.segment_id.into_string();
+    let id = span_id(&segment, r.span_id);
+    let mut refs = Vec::new();
+    if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
+        refs.push(SpanRef {
+            parent: span_id(&segment, p),
+            kind: RefKind::ChildOf,
+        });
+    }
+    for x in r.refs.unwrap_or_default() {
+        let kind = match x.kind.as_ref().map(Str::as_str) {
+            Some("CROSS_THREAD") => RefKind::FollowsFrom,
+            Some("CROSS_PROCESS") => RefKind::ChildOf,
+            other => {
+                out.warn(
                         &id,
                         format!(
                             "ref type `{}` is neither CROSS_PROCESS nor CROSS_THREAD; read as CROSS_PROCESS",
                             other.unwrap_or("")
                         ),
                     );
-                    RefKind::ChildOf
-                }
-            };
-            refs.push(SpanRef {
-                parent: format!("{}-{}", x.parent_segment_id.as_str(), x.parent_span_id),
-                kind,
-            });
-        }
-        let kind = match r.kind.as_ref().map(Str::as_str) {
-            Some("Entry") => SpanKind::Server,
-            Some("Exit") => SpanKind::Client,
-            Some("Local") => SpanKind::Internal,
-            other => {
-                out.warn(
-                    &id,
-                    format!(
-                        "span type `{}` is not Entry, Exit or Local; read as Local",
-                        other.unwrap_or("")
-                    ),
-                );
-                SpanKind::Internal
+                RefKind::ChildOf
             }
         };
-        let logs = r
-            .logs
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| Log {
-                time_us: l.time.saturating_mul(1000),
-                fields: pairs(l.data),
-            })
-            .collect();
-        out.spans.push(Span {
-            trace_id: r.trace_id.into_string(),
-            service: owned(r.service_code),
-            name: owned(r.endpoint_name),
+        refs.push(SpanRef {
+            parent: span_id(x.parent_segment_id.as_str(), x.parent_span_id),
             kind,
-            start_us: r.start_time.saturating_mul(1000),
-            end_us: r.end_time.saturating_mul(1000),
-            refs,
-            tags: pairs(r.tags),
-            logs,
-            error: r.is_error.unwrap_or(false),
-            peer: r.peer.map(Str::into_string).filter(|p| !p.is_empty()),
-            layer: r.layer.map(Str::into_string),
-            component: r.component.map(Str::into_string),
-            segment: Some((segment, r.span_id)),
-            id,
         });
+    }
+    let kind = match r.kind.as_ref().map(Str::as_str) {
+        Some("Entry") => SpanKind::Server,
+        Some("Exit") => SpanKind::Client,
+        Some("Local") => SpanKind::Internal,
+        other => {
+            out.warn(
+                &id,
+                format!(
+                    "span type `{}` is not Entry, Exit or Local; read as Local",
+                    other.unwrap_or("")
+                ),
+            );
+            SpanKind::Internal
+        }
+    };
+    let logs = r
+        .logs
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| Log {
+            time_us: l.time.saturating_mul(1000),
+            fields: pairs(l.data),
+        })
+        .collect();
+    out.push(Span {
+        trace_id: r.trace_id.into_string(),
+        service: owned(r.service_code),
+        name: owned(r.endpoint_name),
+        kind,
+        start_us: r.start_time.saturating_mul(1000),
+        end_us: r.end_time.saturating_mul(1000),
+        refs,
+        tags: pairs(r.tags),
+        logs,
+        error: r.is_error.unwrap_or(false),
+        peer: r.peer.map(Str::into_string).filter(|p| !p.is_empty()),
+        layer: r.layer.map(Str::into_string),
+        component: r.component.map(Str::into_string),
+        segment: Some((segment, r.span_id)),
+        id,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn span_ids_spell_the_number() {
+        for n in [0, 7, 10, 123456, -1, i64::MAX, i64::MIN] {
+            assert_eq!(super::span_id("seg.1", n), format!("seg.1-{n}"));
+        }
     }
 }

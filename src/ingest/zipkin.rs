@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use super::ids;
-use super::json::{text, Entries, Str};
+use super::json::{Entries, Str};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -61,7 +61,7 @@ struct Annotation<'a> {
 
 /// One span while its fragments are merged: times stay optional until the
 /// end so that a fragment without them does not pull the span to zero.
-struct Part {
+pub struct Part {
     span: Span,
     parent: Option<String>,
     start: Option<i64>,
@@ -81,12 +81,12 @@ fn endpoint_address(e: &Endpoint<'_>) -> Option<String> {
     };
     Some(match e.port.filter(|&p| p > 0) {
         Some(port) if v6 => format!("[{host}]:{port}"),
-        Some(port) => format!("{host}:{port}"),
+        Some(port) => ids::with_number(host, ':', port),
         None => host.to_string(),
     })
 }
 
-fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
+pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
     let (id, hex) = ids::hex_id(r.id.as_str());
     if !hex {
         out.non_hex(&id, "span id", r.id.as_str());
@@ -123,7 +123,7 @@ fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
         .unwrap_or_default()
         .0
         .into_iter()
-        .map(|(k, v)| (k.into_string(), text(v).into_owned()))
+        .map(|(k, v)| (k.into_string(), v.into_string()))
         .collect();
     let logs: Vec<Log> = r
         .annotations
@@ -201,15 +201,25 @@ fn merge(into: &mut Part, from: Part) {
     into.end = into.end.max(from.end);
 }
 
-pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
-    let mut parts: Vec<Part> = Vec::with_capacity(raw.len());
-    let mut index: FxHashMap<(String, bool), usize> = FxHashMap::default();
-    for r in raw {
-        let p = part(r, out);
-        match index.get(&(p.span.id.clone(), p.shared)) {
-            Some(&i) => merge(&mut parts[i], p),
+/// Merges fragments, splits shared halves and emits the spans.
+pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
+    let mut parts: Vec<Part> = Vec::with_capacity(fragments.len());
+    // Per id: the part index of its unshared and of its shared fragments.
+    let mut index: FxHashMap<String, [Option<usize>; 2]> = FxHashMap::default();
+    for p in fragments {
+        let shared = p.shared as usize;
+        match index.get_mut(p.span.id.as_str()) {
+            Some(slots) => match slots[shared] {
+                Some(i) => merge(&mut parts[i], p),
+                None => {
+                    slots[shared] = Some(parts.len());
+                    parts.push(p);
+                }
+            },
             None => {
-                index.insert((p.span.id.clone(), p.shared), parts.len());
+                let mut slots = [None, None];
+                slots[shared] = Some(parts.len());
+                index.insert(p.span.id.clone(), slots);
                 parts.push(p);
             }
         }
@@ -220,7 +230,11 @@ pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
     // that ran in its service.
     let mut server_of: FxHashMap<String, String> = FxHashMap::default();
     for p in &mut parts {
-        if p.shared && index.contains_key(&(p.span.id.clone(), false)) {
+        if p.shared
+            && index
+                .get(p.span.id.as_str())
+                .is_some_and(|slots| slots[0].is_some())
+        {
             let client = std::mem::take(&mut p.span.id);
             p.span.id = format!("{client}-server");
             p.parent = Some(client.clone());
@@ -249,6 +263,6 @@ pub fn convert(raw: Vec<RawSpan<'_>>, out: &mut Sink) {
         p.span.start_us = p.start.or(first).unwrap_or(0);
         p.span.end_us = p.end.or(last).unwrap_or(0).max(p.span.start_us);
         p.span.kind = p.kind.unwrap_or(SpanKind::Internal);
-        out.spans.push(p.span);
+        out.push(p.span);
     }
 }
