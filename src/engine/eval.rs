@@ -161,7 +161,17 @@ impl State<'_> {
     fn stratum(&mut self, stratum: &Stratum) -> Result<(), EngineError> {
         let mut planner = Planner {
             program: self.program,
-            sizes: self.stores.iter().map(Store::len).collect(),
+            // The stratum's own relations are still empty here but will
+            // grow: count them as large so that joins start elsewhere.
+            sizes: (0..self.stores.len())
+                .map(|r| {
+                    if stratum.contains(RelId(r as u32)) {
+                        usize::MAX / 2
+                    } else {
+                        self.stores[r].len()
+                    }
+                })
+                .collect(),
             symbols: &mut self.symbols,
             memos: self.memos.len(),
         };
