@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use datafrog::{Iteration, Relation, Variable};
+use datafrog::Iteration;
 use rustc_hash::FxHashMap;
 
 use crate::facts::{FactDb, Symbols};
@@ -18,6 +18,7 @@ use super::exec::{Exec, Sink};
 use super::expr::{Env, Regexes};
 use super::input::InputFacts;
 use super::plan::{Plan, Planner};
+use super::row::{Delta, RowVar};
 use super::store::Store;
 use super::value::parse_cell;
 use super::{Database, EngineError, Limits, Stats, Stop};
@@ -211,7 +212,7 @@ impl State<'_> {
             .collect();
         for plan in &once {
             let (cells, rows) = seeds.get_mut(&plan.head).expect("head in its stratum");
-            self.run_plan(plan, &[], cells, rows)?;
+            self.run_plan(plan, Delta::EMPTY, cells, rows)?;
         }
         if !stratum.recursive {
             for &rel in &stratum.relations {
@@ -236,41 +237,40 @@ impl State<'_> {
         rounds: &[Plan],
     ) -> Result<(), EngineError> {
         let mut iteration = Iteration::new();
-        let vars: FxHashMap<RelId, Variable<Box<[u64]>>> = stratum
+        let vars: FxHashMap<RelId, RowVar> = stratum
             .relations
             .iter()
             .map(|&r| {
-                let var = iteration.variable::<Box<[u64]>>(&self.program.relation(r).name);
-                (r, var)
+                let rel = self.program.relation(r);
+                (r, RowVar::new(&mut iteration, &rel.name, rel.arity()))
             })
             .collect();
         for (rel, var) in &vars {
             let (cells, rows) = seeds.remove(rel).unwrap_or_default();
-            var.insert(to_relation(cells, self.stores[rel.0 as usize].arity, rows));
+            var.insert(&cells, self.stores[rel.0 as usize].arity, rows);
         }
         while iteration.changed() {
             self.stats.iterations += 1;
             // The round's delta joins the full relations (and their indexes).
             for &rel in &stratum.relations {
-                let recent = vars[&rel].recent.borrow();
                 let store = &mut self.stores[rel.0 as usize];
-                for row in recent.iter() {
-                    store.push(row);
-                }
-                let n = recent.len();
-                drop(recent);
+                let n = vars[&rel].with_recent(|recent| {
+                    for i in 0..recent.len() {
+                        store.push(recent.row(i, store.arity));
+                    }
+                    recent.len()
+                });
                 self.count(n, rel)?;
             }
             self.check_time(stratum)?;
             let mut out: FxHashMap<RelId, (Vec<u64>, usize)> = FxHashMap::default();
             for plan in rounds {
                 let delta_rel = plan.delta.expect("round plans have a driver");
-                let recent = vars[&delta_rel].recent.borrow();
                 let (cells, rows) = out.entry(plan.head).or_default();
-                self.run_plan(plan, &recent.elements, cells, rows)?;
+                vars[&delta_rel].with_recent(|recent| self.run_plan(plan, recent, cells, rows))?;
             }
             for (rel, (cells, rows)) in out {
-                vars[&rel].insert(to_relation(cells, self.stores[rel.0 as usize].arity, rows));
+                vars[&rel].insert(&cells, self.stores[rel.0 as usize].arity, rows);
             }
         }
         Ok(())
@@ -279,7 +279,7 @@ impl State<'_> {
     fn run_plan(
         &mut self,
         plan: &Plan,
-        delta: &[Box<[u64]>],
+        delta: Delta,
         out: &mut Vec<u64>,
         rows: &mut usize,
     ) -> Result<(), EngineError> {
@@ -351,11 +351,4 @@ impl State<'_> {
         }
         Ok(())
     }
-}
-
-fn to_relation(cells: Vec<u64>, arity: usize, rows: usize) -> Relation<Box<[u64]>> {
-    if arity == 0 {
-        return Relation::from_vec(vec![Box::default(); rows.min(1)]);
-    }
-    Relation::from_vec(cells.chunks_exact(arity).map(Box::from).collect())
 }

@@ -18,6 +18,7 @@ mod exec;
 mod expr;
 pub mod input;
 mod plan;
+mod row;
 mod store;
 pub mod value;
 
