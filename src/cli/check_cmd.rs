@@ -1,5 +1,6 @@
 //! `rulecheck check`: parse and check rule files only, printing every
-//! diagnostic rustc-style on stderr.
+//! diagnostic rustc-style on stderr. Warnings are shown but leave the exit
+//! code at 0.
 
 use std::io::IsTerminal;
 
@@ -9,7 +10,13 @@ use super::{CheckArgs, EXIT_ERROR, EXIT_OK};
 use crate::lang;
 
 pub fn run(args: &CheckArgs) -> i32 {
-    match lang::compile_files(&args.rules) {
+    let checked = lang::check_files(&args.rules);
+    eprint!("{}", render(&checked.warnings));
+    let warned = match checked.warnings.len() {
+        0 => String::new(),
+        n => format!(", {n} warning{}", plural(n)),
+    };
+    match checked.program {
         Ok(program) => {
             let derived = program
                 .relations
@@ -17,7 +24,7 @@ pub fn run(args: &CheckArgs) -> i32 {
                 .filter(|r| r.base.is_none())
                 .count();
             eprintln!(
-                "ok: {} file{}, {} relation{}, {} rule{}, {} strat{}, {} invariant{}",
+                "ok: {} file{}, {} relation{}, {} rule{}, {} strat{}, {} invariant{}{warned}",
                 program.sources.files.len(),
                 plural(program.sources.files.len()),
                 derived,
@@ -36,7 +43,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             let files: std::collections::BTreeSet<&str> =
                 errors.iter().map(|e| e.file.as_str()).collect();
             eprintln!(
-                "error: {} problem{} in {} file{}",
+                "error: {} problem{} in {} file{}{warned}",
                 errors.len(),
                 plural(errors.len()),
                 files.len(),

@@ -10,6 +10,7 @@ use super::error::{closest, ErrorKind, LangError};
 use super::program::{ColumnDecl, InvariantDecl, Program, RelId, Relation};
 use super::source::{Loc, SourceMap};
 use super::{rules, stratify};
+use crate::facts::schema::USER_INPUTS;
 use crate::facts::{Base, Type, BASE};
 
 /// Declared relations, shared by every rule's checker.
@@ -36,12 +37,26 @@ impl Env<'_> {
             format!("{what} `{}` is not declared", name.name),
             "unknown relation",
         );
-        let help = match closest(&name.name, self.relations.iter().map(|r| r.name.as_str())) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!(
+        let help = if let Some(r) = USER_INPUTS.iter().find(|r| r.name == name.name) {
+            let cols: Vec<String> = r
+                .columns
+                .iter()
+                .map(|c| format!("{}: {}", c.name, c.ty.as_str()))
+                .collect();
+            format!(
+                "`{0}` is read from the facts folder: declare it with `.decl {0}({1})` and `.input {0}`",
+                r.name,
+                cols.join(", ")
+            )
+        } else if let Some(near) =
+            closest(&name.name, self.relations.iter().map(|r| r.name.as_str()))
+        {
+            format!("did you mean `{near}`?")
+        } else {
+            format!(
                 "declare it with `.decl {}(…)`, or run `rulecheck schema` for the built-in relations",
                 name.name
-            ),
+            )
         };
         Err(e.with_help(help))
     }
@@ -58,8 +73,13 @@ impl Env<'_> {
     }
 }
 
-pub(super) fn check(sources: SourceMap, modules: &[Module]) -> Result<Program, Vec<LangError>> {
+/// The checked program (or every error), and the warnings found either way.
+pub(super) fn check(
+    sources: SourceMap,
+    modules: &[Module],
+) -> (Result<Program, Vec<LangError>>, Vec<LangError>) {
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let types = type_aliases(&sources, modules, &mut errors);
     let mut env = Env {
         sources: &sources,
@@ -128,14 +148,16 @@ pub(super) fn check(sources: SourceMap, modules: &[Module]) -> Result<Program, V
     let mut program_rules = Vec::new();
     for item in modules.iter().flat_map(|m| &m.items) {
         if let Item::Rule(rule) = item {
-            rules::lower(&env, rule, &mut program_rules, &mut errors);
+            rules::lower(&env, rule, &mut program_rules, &mut errors, &mut warnings);
         }
     }
     let relations = env.relations;
+    never_derived(&sources, &relations, &program_rules, &mut warnings);
     // Run even when some rules failed: the cycles among the others are
     // worth reporting in the same run.
     let strata = stratify::stratify(&sources, &relations, &program_rules, &mut errors);
-    if errors.is_empty() {
+    warnings.sort_by_key(sort_key);
+    let program = if errors.is_empty() {
         Ok(Program {
             relations,
             rules: program_rules,
@@ -145,6 +167,61 @@ pub(super) fn check(sources: SourceMap, modules: &[Module]) -> Result<Program, V
         })
     } else {
         Err(errors)
+    };
+    (program, warnings)
+}
+
+/// Declared relations that rules read but nothing fills: no rule, no fact,
+/// no `.input`. Usually a missing `.input` or a misspelt head.
+fn never_derived(
+    sources: &SourceMap,
+    relations: &[Relation],
+    rules: &[super::program::Rule],
+    warnings: &mut Vec<LangError>,
+) {
+    let mut derived = vec![false; relations.len()];
+    let mut read: Vec<Option<Loc>> = vec![None; relations.len()];
+    for r in rules {
+        derived[r.head.relation.0 as usize] = true;
+        reads(&r.body, &mut read);
+    }
+    for (i, rel) in relations.iter().enumerate() {
+        let (Some(decl), Some(_)) = (rel.decl, read[i]) else {
+            continue;
+        };
+        if rel.base.is_none() && !rel.input && !derived[i] {
+            warnings.push(
+                LangError::at(
+                    sources,
+                    ErrorKind::NoRules,
+                    decl,
+                    format!(
+                        "relation `{}` is read but never filled: it is always empty",
+                        rel.name
+                    ),
+                    "no rule, fact or .input",
+                )
+                .with_help(format!(
+                    "add `.input {}` to read it from the facts folder, or rules that derive it",
+                    rel.name
+                ))
+                .warning(),
+            );
+        }
+    }
+}
+
+/// Marks where each relation is first read in `body`.
+fn reads(body: &[super::program::Literal], read: &mut [Option<Loc>]) {
+    use super::program::Literal;
+    for l in body {
+        match l {
+            Literal::Positive(a) | Literal::Negative(a) => {
+                read[a.relation.0 as usize].get_or_insert(a.loc);
+            }
+            Literal::Aggregate(agg) => reads(&agg.body, read),
+            _ => {}
+        }
     }
 }
 
@@ -158,13 +235,16 @@ fn type_aliases(
     for item in modules.iter().flat_map(|m| &m.items) {
         if let Item::TypeAlias(t) = item {
             if builtin_type(&t.name.name).is_some() {
-                errors.push(LangError::at(
-                    sources,
-                    ErrorKind::DuplicateDecl,
-                    t.name.loc,
-                    format!("`{}` is a built-in type", t.name.name),
-                    "redefined here",
-                ));
+                errors.push(
+                    LangError::at(
+                        sources,
+                        ErrorKind::DuplicateDecl,
+                        t.name.loc,
+                        format!("`{}` is a built-in type", t.name.name),
+                        "redefined here",
+                    )
+                    .with_help("choose another name for the alias"),
+                );
             } else if let Some(first) = written.get(t.name.name.as_str()) {
                 errors.push(
                     LangError::at(
@@ -174,6 +254,7 @@ fn type_aliases(
                         format!("type `{}` is declared twice", t.name.name),
                         "declared again here",
                     )
+                    .with_help("remove one of the declarations")
                     .with_note(sources, first.name.loc, "first declared here"),
                 );
             } else {
@@ -195,13 +276,16 @@ fn type_aliases(
                     base = &next.base;
                 }
                 Some(_) => {
-                    errors.push(LangError::at(
-                        sources,
-                        ErrorKind::UnknownType,
-                        alias.name.loc,
-                        format!("type `{name}` is defined in terms of itself"),
-                        "cyclic type",
-                    ));
+                    errors.push(
+                        LangError::at(
+                            sources,
+                            ErrorKind::UnknownType,
+                            alias.name.loc,
+                            format!("type `{name}` is defined in terms of itself"),
+                            "cyclic type",
+                        )
+                        .with_help("define it as a subtype of symbol, number, unsigned or float"),
+                    );
                     break None;
                 }
                 None => {

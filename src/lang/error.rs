@@ -7,6 +7,7 @@ use std::fmt;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
 use super::source::{Loc, SourceMap};
+use crate::diag::Severity;
 
 /// What went wrong, one variant per class of check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +30,11 @@ pub enum ErrorKind {
     Regex,
     /// A rule that derives a base relation, `_` in a head, and the like.
     Invalid,
+    /// A variable that occurs once in a clause (a warning, as in Soufflé).
+    SingleUse,
+    /// A relation that is read but has no rules, no facts and no `.input`
+    /// (a warning: it is always empty).
+    NoRules,
 }
 
 impl ErrorKind {
@@ -48,6 +54,8 @@ impl ErrorKind {
             ErrorKind::Stratification => "rulecheck::stratification",
             ErrorKind::Regex => "rulecheck::regex",
             ErrorKind::Invalid => "rulecheck::invalid",
+            ErrorKind::SingleUse => "rulecheck::single_use",
+            ErrorKind::NoRules => "rulecheck::no_rules",
         }
     }
 }
@@ -71,6 +79,8 @@ impl std::ops::Deref for LangError {
 #[derive(Debug)]
 pub struct Detail {
     pub kind: ErrorKind,
+    /// Errors stop the program; warnings (lints) are only shown.
+    pub severity: Severity,
     pub message: String,
     pub file: String,
     pub line: usize,
@@ -95,6 +105,7 @@ impl LangError {
         let (line, col) = file.line_col(loc.start);
         LangError(Box::new(Detail {
             kind,
+            severity: Severity::Error,
             message: message.into(),
             file: file.name.clone(),
             line,
@@ -113,6 +124,7 @@ impl LangError {
     pub fn file(kind: ErrorKind, file: impl Into<String>, message: impl Into<String>) -> Self {
         LangError(Box::new(Detail {
             kind,
+            severity: Severity::Error,
             message: message.into(),
             file: file.into(),
             line: 0,
@@ -124,8 +136,20 @@ impl LangError {
         }))
     }
 
+    /// Makes this a warning: shown, but the program still runs.
+    pub fn warning(mut self) -> Self {
+        self.0.severity = Severity::Warning;
+        self
+    }
+
+    /// Adds the hint; a note added before (another file's location) stays
+    /// after it.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.0.help = Some(help.into());
+        let help = help.into();
+        self.0.help = Some(match self.0.help.take() {
+            Some(note) => format!("{help}\n{note}"),
+            None => help,
+        });
         self
     }
 
@@ -175,6 +199,13 @@ impl std::error::Error for LangError {}
 impl Diagnostic for LangError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.kind.code()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

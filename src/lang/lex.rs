@@ -39,6 +39,9 @@ pub enum Tok {
     Star,
     Slash,
     Percent,
+    /// Text the lexer already reported; the parser stays quiet about the
+    /// clause that contains it.
+    Error,
     /// `|`, `@`, `$`, `[`, `]`: Soufflé syntax rulecheck does not support,
     /// kept as tokens so the parser can say so where they are used.
     Other(char),
@@ -54,6 +57,7 @@ impl Tok {
             Tok::Str(_) => "a string".into(),
             Tok::Int(_) | Tok::Unsigned(_) | Tok::Float(_) => "a number".into(),
             Tok::Eof => "end of file".into(),
+            Tok::Error => "invalid text".into(),
             other => format!("`{}`", other.punct()),
         }
     }
@@ -198,25 +202,29 @@ pub fn lex(sources: &SourceMap, file: FileId, errors: &mut Vec<LangError>) -> Ve
             match number(&text, &mut i) {
                 Ok(t) => t,
                 Err(msg) => {
-                    errors.push(LangError::at(
-                        sources,
-                        ErrorKind::Syntax,
-                        loc(start, i),
-                        msg,
-                        "this number",
-                    ));
-                    Tok::Int(0)
+                    errors.push(
+                        LangError::at(sources, ErrorKind::Syntax, loc(start, i), msg, "this number")
+                            .with_help(
+                                "numbers are decimal (`42`, `-1`), hexadecimal (`0x2a`), unsigned (`42u`) or float (`1.5`, `2e3`)",
+                            ),
+                    );
+                    Tok::Error
                 }
             }
         } else if c == b'"' {
             match string(&text, &mut i) {
                 Ok(s) => Tok::Str(s),
-                Err((msg, at, help)) => {
+                Err((msg, at, help, closed)) => {
                     errors.push(
                         LangError::at(sources, ErrorKind::Syntax, loc(at.0, at.1), msg, "here")
                             .with_help(help),
                     );
-                    Tok::Str(String::new())
+                    // A string with a bad escape still ends where it should.
+                    if closed {
+                        Tok::Str(String::new())
+                    } else {
+                        Tok::Error
+                    }
                 }
             }
         } else if c == b'.' {
@@ -262,13 +270,16 @@ pub fn lex(sources: &SourceMap, file: FileId, errors: &mut Vec<LangError>) -> Ve
                 _ => {
                     let ch = text[i..].chars().next().unwrap_or('?');
                     let len = ch.len_utf8();
-                    errors.push(LangError::at(
-                        sources,
-                        ErrorKind::Syntax,
-                        loc(i, i + len),
-                        format!("unexpected character `{}`", ch.escape_debug()),
-                        "not part of the rule language",
-                    ));
+                    errors.push(
+                        LangError::at(
+                            sources,
+                            ErrorKind::Syntax,
+                            loc(i, i + len),
+                            format!("unexpected character `{}`", ch.escape_debug()),
+                            "not part of the rule language",
+                        )
+                        .with_help("outside strings and comments, only ASCII names, numbers and operators are allowed"),
+                    );
                     i += len;
                     continue;
                 }
@@ -290,20 +301,35 @@ pub fn lex(sources: &SourceMap, file: FileId, errors: &mut Vec<LangError>) -> Ve
     out
 }
 
-/// Decimal or `0x` hex integers, `3u` unsigned, `1.5` / `2e3` floats.
+/// Decimal, `0x` hex or `0b` binary integers (a `u` suffix makes them
+/// unsigned), `1.5` / `2e3` floats.
 fn number(text: &str, i: &mut usize) -> Result<Tok, String> {
     let bytes = text.as_bytes();
     let start = *i;
     let ident_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    if text[start..].starts_with("0x") || text[start..].starts_with("0X") {
+    let radix = match bytes.get(start + 1) {
+        Some(b'x' | b'X') if bytes[start] == b'0' => 16,
+        Some(b'b' | b'B') if bytes[start] == b'0' => 2,
+        _ => 10,
+    };
+    if radix != 10 {
         *i += 2;
         while *i < bytes.len() && ident_char(bytes[*i]) {
             *i += 1;
         }
-        let digits = &text[start + 2..*i];
-        return u64::from_str_radix(digits, 16)
-            .map(Tok::Int)
-            .map_err(|_| format!("`{}` is not a hexadecimal number", &text[start..*i]));
+        let mut digits = &text[start + 2..*i];
+        let unsigned = digits.ends_with('u') && digits.len() > 1;
+        if unsigned {
+            digits = &digits[..digits.len() - 1];
+        }
+        let what = if radix == 16 { "hexadecimal" } else { "binary" };
+        let value = u64::from_str_radix(digits, radix)
+            .map_err(|_| format!("`{}` is not a {what} number", &text[start..*i]))?;
+        return Ok(if unsigned {
+            Tok::Unsigned(value)
+        } else {
+            Tok::Int(value)
+        });
     }
     while *i < bytes.len() && bytes[*i].is_ascii_digit() {
         *i += 1;
@@ -362,7 +388,8 @@ fn number(text: &str, i: &mut usize) -> Result<Tok, String> {
     })
 }
 
-type StrError = (String, (usize, usize), &'static str);
+/// Message, byte range, hint, and whether the string was closed.
+type StrError = (String, (usize, usize), &'static str, bool);
 
 /// A `"…"` string with `\"`, `\\`, `\n`, `\t`, `\r` escapes, on one line.
 fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
@@ -383,6 +410,7 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
                     "unterminated string".into(),
                     (start, at),
                     "strings end on the line they start; close it with `\"`",
+                    false,
                 ));
             }
             '\\' => match chars.next() {
@@ -392,6 +420,10 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
                 Some((_, '"')) => out.push('"'),
                 Some((_, '\\')) => out.push('\\'),
                 Some((_, '\'')) => out.push('\''),
+                Some((_, 'a')) => out.push('\u{7}'),
+                Some((_, 'b')) => out.push('\u{8}'),
+                Some((_, 'f')) => out.push('\u{c}'),
+                Some((_, 'v')) => out.push('\u{b}'),
                 Some((off2, other)) => {
                     // Skip to the closing quote so lexing resumes after it.
                     let bad_end = *i + off2 + other.len_utf8();
@@ -402,7 +434,8 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
                     return Err((
                         format!("unknown escape `\\{}`", other.escape_debug()),
                         (at, bad_end),
-                        "known escapes: \\\" \\\\ \\n \\t \\r \\'",
+                        "known escapes: \\\" \\' \\\\ \\n \\t \\r \\a \\b \\f \\v",
+                        true,
                     ));
                 }
                 None => break,
@@ -415,5 +448,6 @@ fn string(text: &str, i: &mut usize) -> Result<String, StrError> {
         "unterminated string".into(),
         (start, text.len()),
         "close the string with `\"`",
+        false,
     ))
 }

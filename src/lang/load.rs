@@ -36,6 +36,24 @@ struct Loader<'a> {
 /// Parses and checks the rule files and folders (searched recursively for
 /// `*.rules`) given, with everything they include.
 pub fn compile_files(paths: &[PathBuf]) -> Result<Program, Vec<LangError>> {
+    check_files(paths).program
+}
+
+/// Like [`compile_files`], for sources held in memory (see [`check_sources`]).
+pub fn compile_sources(sources: &[(&str, &str)]) -> Result<Program, Vec<LangError>> {
+    check_sources(sources).program
+}
+
+/// The outcome of checking: the program or its errors, and the warnings
+/// (lints such as single-use variables) found either way.
+#[derive(Debug)]
+pub struct Checked {
+    pub program: Result<Program, Vec<LangError>>,
+    pub warnings: Vec<LangError>,
+}
+
+/// [`compile_files`] with the warnings.
+pub fn check_files(paths: &[PathBuf]) -> Checked {
     let mut loader = Loader::new(Origin::Disk);
     for path in paths {
         if path.is_dir() {
@@ -72,8 +90,8 @@ pub fn compile_files(paths: &[PathBuf]) -> Result<Program, Vec<LangError>> {
 /// Parses and checks sources held in memory, e.g. the standard library
 /// compiled in with `include_str!`: `(name, text)` pairs, all of them
 /// top-level; an `.include "x.rules"` names another of them, relative to
-/// the including one's name.
-pub fn compile_sources(sources: &[(&str, &str)]) -> Result<Program, Vec<LangError>> {
+/// the including one's name. With the warnings.
+pub fn check_sources(sources: &[(&str, &str)]) -> Checked {
     let map = sources
         .iter()
         .map(|(name, text)| (normalise(Path::new(name)).display().to_string(), *text))
@@ -196,7 +214,6 @@ impl<'a> Loader<'a> {
                 _ => None,
             })
             .collect();
-        self.modules.push(module);
         self.stack.push((key, name));
         let dir = path.parent().unwrap_or(Path::new(""));
         for (inc, loc) in includes {
@@ -208,17 +225,31 @@ impl<'a> Loader<'a> {
             self.visit(&target, Some(loc));
         }
         self.stack.pop();
+        // After its includes, as if their text stood in its place: what a
+        // file includes is declared before the file's own items.
+        self.modules.push(module);
     }
 
-    fn finish(self) -> Result<Program, Vec<LangError>> {
+    fn finish(self) -> Checked {
         let mut errors = self.errors;
+        let mut warnings = Vec::new();
         if errors.is_empty() {
-            match check::check(self.sources, &self.modules) {
-                Ok(p) => return Ok(p),
+            let (program, w) = check::check(self.sources, &self.modules);
+            warnings = w;
+            match program {
+                Ok(p) => {
+                    return Checked {
+                        program: Ok(p),
+                        warnings,
+                    }
+                }
                 Err(e) => errors = e,
             }
         }
         errors.sort_by_key(check::sort_key);
-        Err(errors)
+        Checked {
+            program: Err(errors),
+            warnings,
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod ast;
 mod check;
 pub mod error;
 mod lex;
+mod lint;
 mod load;
 mod parse;
 pub mod program;
@@ -17,7 +18,7 @@ mod stratify;
 use std::path::PathBuf;
 
 pub use error::{ErrorKind, LangError};
-pub use load::{compile_files, compile_sources};
+pub use load::{check_files, check_sources, compile_files, compile_sources, Checked};
 pub use program::Program;
 pub use source::{FileId, Loc, SourceMap};
 

@@ -15,16 +15,21 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (Module, Vec<LangError>) {
         sources,
         tokens,
         pos: 0,
+        depth: 0,
     };
     let mut items = Vec::new();
     while p.peek() != &Tok::Eof {
         let start = p.pos;
         let directive = matches!(p.peek(), Tok::Directive(_));
+        p.depth = 0;
         match p.item() {
             Ok(item) => items.extend(item),
             Err(e) => {
-                errors.push(e);
                 p.recover(start, directive);
+                let end = p.pos.min(p.tokens.len() - 1);
+                if !p.tokens[start..=end].iter().any(|t| t.tok == Tok::Error) {
+                    errors.push(e);
+                }
             }
         }
     }
@@ -37,7 +42,13 @@ struct Parser<'a> {
     sources: &'a SourceMap,
     tokens: Vec<Token>,
     pos: usize,
+    /// Nesting of expressions and bodies, bounded so that a pathological
+    /// file is an error rather than a stack overflow.
+    depth: u32,
 }
+
+/// Deeper nesting than any real rule needs.
+const MAX_DEPTH: u32 = 100;
 
 impl Parser<'_> {
     fn peek(&self) -> &Tok {
@@ -75,6 +86,18 @@ impl Parser<'_> {
         }
     }
 
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self
+                .error(self.loc(), "expression nested too deeply", "too deep")
+                .with_help(format!(
+                    "split it up; at most {MAX_DEPTH} levels of nesting are allowed"
+                )));
+        }
+        Ok(())
+    }
+
     fn error(&self, loc: Loc, message: impl Into<String>, label: impl Into<String>) -> LangError {
         LangError::at(self.sources, ErrorKind::Syntax, loc, message, label)
     }
@@ -82,15 +105,36 @@ impl Parser<'_> {
     /// "expected X, found Y" at the current token.
     fn expected(&self, what: &str) -> LangError {
         let found = self.peek().describe();
-        let loc = self.loc();
+        // What is missing at the end of a line is reported there, as rustc
+        // does, not at the start of the next one.
+        let loc = if self.tokens[self.pos].line_start && self.pos > 0 {
+            let prev = self.prev_loc();
+            Loc {
+                start: prev.end,
+                ..prev
+            }
+        } else {
+            self.loc()
+        };
         let mut e = self.error(
             loc,
             format!("expected {what}, found {found}"),
             format!("expected {what}"),
         );
-        if what.contains("`.`") {
-            e = e.with_help("every rule and fact ends with `.`");
-        }
+        let help = if what.contains("`.`") {
+            "every rule and fact ends with `.`"
+        } else if matches!(self.peek(), Tok::Directive(_)) {
+            "the clause before this directive is not finished; a rule ends with `.`"
+        } else if what == "`(`" {
+            "an atom is written `relation(arg, …)`"
+        } else if what.contains("`)`") {
+            "arguments are separated by `,` and the list is closed with `)`"
+        } else if what.contains("expression") {
+            "an expression is a variable, `_`, a constant, a functor call, arithmetic or an aggregate"
+        } else {
+            "a rule is written `head(X) :- body(X, Y), !other(Y), X != \"a\".`; a fact `head(\"a\").`"
+        };
+        e = e.with_help(help);
         e
     }
 
@@ -144,10 +188,12 @@ impl Parser<'_> {
         };
         self.bump();
         match name.as_str() {
-            "decl" => self.decl(start).map(|d| vec![Item::Decl(d)]),
+            "decl" => self.decl(start),
             "type" => self.type_alias(start).map(|t| vec![Item::TypeAlias(t)]),
             "input" => self.io(start).map(|d| vec![Item::Input(d)]),
             "output" => self.io(start).map(|d| vec![Item::Output(d)]),
+            // Every file is included once anyway.
+            "once" => Ok(Vec::new()),
             "include" => {
                 let (path, loc) = self.string("a file name in quotes")?;
                 Ok(vec![Item::Include(Include {
@@ -191,8 +237,12 @@ impl Parser<'_> {
     }
 
     /// `.decl name(a: type, …) [qualifiers]`
-    fn decl(&mut self, start: Loc) -> PResult<Decl> {
-        let name = self.ident("a relation name")?;
+    fn decl(&mut self, start: Loc) -> PResult<Vec<Item>> {
+        // Soufflé allows several relations with one signature: `.decl a, b(x: number)`.
+        let mut names = vec![self.ident("a relation name")?];
+        while self.eat(&Tok::Comma) {
+            names.push(self.ident("a relation name")?);
+        }
         self.expect(Tok::LParen, "`(`")?;
         let mut params = Vec::new();
         if !self.eat(&Tok::RParen) {
@@ -213,10 +263,19 @@ impl Parser<'_> {
             }
         }
         let mut end = self.prev_loc();
+        // Qualifiers: on the declaration's line, so that a rule on the
+        // next line whose relation happens to be named `input` stays a rule.
+        let (mut input, mut output) = (false, false);
         while let Tok::Ident(q) = self.peek().clone() {
+            if self.tokens[self.pos].line_start {
+                break;
+            }
             match q.as_str() {
                 "btree" | "brie" | "inline" | "no_inline" | "magic" | "no_magic"
-                | "overridable" | "btree_delete" => end = self.bump().loc,
+                | "overridable" | "btree_delete" => {}
+                // Soufflé's deprecated forms of `.input r` / `.output r`.
+                "input" => input = true,
+                "output" | "printsize" => output = true,
                 "eqrel" => {
                     return Err(LangError::at(
                         self.sources,
@@ -231,12 +290,28 @@ impl Parser<'_> {
                 }
                 _ => break,
             }
+            end = self.bump().loc;
         }
-        Ok(Decl {
-            name,
-            params,
-            loc: start.to(end),
-        })
+        let loc = start.to(end);
+        let mut items = Vec::new();
+        for name in names {
+            let directive = Directive {
+                relations: vec![name.clone()],
+                loc,
+            };
+            if input {
+                items.push(Item::Input(directive.clone()));
+            }
+            if output {
+                items.push(Item::Output(directive));
+            }
+            items.push(Item::Decl(Decl {
+                name,
+                params: params.clone(),
+                loc,
+            }));
+        }
+        Ok(items)
     }
 
     /// `.type Name <: base` or `.type Name = base`
@@ -292,7 +367,9 @@ impl Parser<'_> {
                         Tok::LParen => depth += 1,
                         Tok::RParen => depth -= 1,
                         Tok::Eof => {
-                            return Err(self.error(open, "unclosed `(`", "opened here"));
+                            return Err(self
+                                .error(open, "unclosed `(`", "opened here")
+                                .with_help("close the IO parameters with `)`"));
                         }
                         _ => {}
                     }
@@ -367,10 +444,12 @@ impl Parser<'_> {
     }
 
     fn disjunction(&mut self) -> PResult<Body> {
+        self.enter()?;
         let mut alts = vec![self.conjunction()?];
         while self.eat(&Tok::Semi) {
             alts.push(self.conjunction()?);
         }
+        self.depth -= 1;
         Ok(if alts.len() == 1 {
             alts.pop().expect("one alternative")
         } else {
@@ -396,12 +475,12 @@ impl Parser<'_> {
         if self.peek() != &Tok::LParen {
             return self.literal().map(Body::Literal);
         }
-        let save = self.pos;
+        let save = (self.pos, self.depth);
         match self.comparison() {
             Ok(c) => Ok(Body::Literal(Literal::Compare(c))),
             Err(as_expr) => {
                 let expr_pos = self.pos;
-                self.pos = save;
+                (self.pos, self.depth) = save;
                 self.bump();
                 match self.disjunction() {
                     Ok(body) => {
@@ -506,12 +585,16 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> PResult<Expr> {
+        self.enter()?;
         let mut lhs = self.term()?;
         loop {
             let op = match self.peek() {
                 Tok::Plus => BinOp::Add,
                 Tok::Minus => BinOp::Sub,
-                _ => return Ok(lhs),
+                _ => {
+                    self.depth -= 1;
+                    return Ok(lhs);
+                }
             };
             self.bump();
             let rhs = self.term()?;
@@ -549,10 +632,14 @@ impl Parser<'_> {
                     loc,
                 })
             } else {
-                Err(self.error(loc, "number out of range for a 64-bit integer", "too small"))
+                Err(self
+                    .error(loc, "number out of range for a 64-bit integer", "too small")
+                    .with_help("numbers are 64-bit signed integers"))
             };
         }
+        self.enter()?;
         let arg = self.unary()?;
+        self.depth -= 1;
         Ok(Expr {
             loc: start.to(arg.loc),
             kind: ExprKind::Neg(Box::new(arg)),

@@ -78,7 +78,8 @@ pub struct Relation {
     /// Filled by the engine from traces; never the head of a rule.
     pub base: Option<Base>,
     /// `.input`: read from `<name>.facts` in the facts folder (may also have
-    /// rules and facts in the program, as in Soufflé).
+    /// rules and facts in the program, as in Soufflé). Never set for a base
+    /// relation, even one the program declares `.input` for Soufflé's sake.
     pub input: bool,
     /// `.output`
     pub output: bool,
@@ -132,7 +133,9 @@ impl Stratum {
 }
 
 /// One clause with a single head and a conjunctive body. A fact is a rule
-/// with an empty body whose head arguments are constant expressions.
+/// with an empty body whose head arguments are constant expressions; a body
+/// without positive atoms (`r(X) :- X = 1 + 2.`) starts from one empty
+/// binding.
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub head: Head,

@@ -56,21 +56,22 @@ pub(super) fn stratify(
         }
     }
 
+    let mut rules_of = vec![Vec::new(); comps.len()];
+    for (i, r) in rules.iter().enumerate() {
+        rules_of[comp_of[r.head.relation.0 as usize]].push(RuleId(i as u32));
+    }
+    let mut self_loop = vec![false; n];
+    for d in &deps {
+        if d.from == d.to {
+            self_loop[d.from] = true;
+        }
+    }
     let mut strata = Vec::new();
-    for (c, members) in comps.iter().enumerate() {
-        let rel_rules: Vec<RuleId> = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| comp_of[r.head.relation.0 as usize] == c)
-            .map(|(i, _)| RuleId(i as u32))
-            .collect();
+    for (members, rel_rules) in comps.iter().zip(rules_of) {
         if rel_rules.is_empty() {
             continue;
         }
-        let recursive = members.len() > 1
-            || deps
-                .iter()
-                .any(|d| d.from == members[0] && d.to == members[0]);
+        let recursive = members.len() > 1 || self_loop[members[0]];
         let mut relations: Vec<RelId> = members.iter().map(|&m| RelId(m as u32)).collect();
         relations.sort();
         strata.push(Stratum {
