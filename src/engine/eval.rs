@@ -213,6 +213,7 @@ impl State<'_> {
         for plan in &once {
             let (cells, rows) = seeds.get_mut(&plan.head).expect("head in its stratum");
             self.run_plan(plan, Delta::EMPTY, cells, rows)?;
+            self.check_time(stratum)?;
         }
         if !stratum.recursive {
             for &rel in &stratum.relations {
