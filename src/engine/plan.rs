@@ -337,7 +337,12 @@ impl Planner<'_> {
             }
             Literal::Filter(c) => Step::Filter(CCond::compile(c, self.symbols)),
             Literal::Aggregate(a) => {
-                let mut inner = bound.to_vec();
+                // Only the outer variables are fixed inside: the result is
+                // remembered per outer values, so nothing else may leak in.
+                let mut inner = vec![false; bound.len()];
+                for v in &a.outer {
+                    inner[v.0 as usize] = true;
+                }
                 let body = self.plan_body(rule, &a.body, &mut inner, None)?;
                 if let Some(t) = &a.target {
                     let mut vars = Vec::new();
