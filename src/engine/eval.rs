@@ -1,6 +1,6 @@
 //! Stratum-by-stratum evaluation. A non-recursive stratum runs each of its
 //! rules once over complete relations. A recursive stratum iterates
-//! semi-naively: its relations are datafrog [`Variable`]s, whose `recent`
+//! semi-naively: its relations are datafrog `Variable`s, whose `recent`
 //! tuples are the delta of a round; each rule runs once per body atom on
 //! the stratum, with that atom reading only the delta (the variant's
 //! driver) and every other atom reading the whole relation through its
