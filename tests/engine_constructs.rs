@@ -543,3 +543,21 @@ fn mutual_recursion_with_negation_of_an_earlier_stratum() {
     assert_eq!(rel_rows(&p, &db, "even"), vec!["a", "c"]);
     assert_eq!(rel_rows(&p, &db, "odd"), vec!["b"]);
 }
+
+#[test]
+fn an_input_relation_with_rules_keeps_its_rows_and_grows() {
+    let program = rulecheck::lang::compile_sources(&[(
+        "t.rules",
+        ".decl e(x: number, y: number)\n.input e\n.output e\ne(X, Z) :- e(X, Y), e(Y, Z).\ne(9, 9).\n",
+    )])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("e.facts"), "1\t2\n2\t3\n3\t4\n").unwrap();
+    let (inputs, problems) = engine::read_inputs(&program, &[dir.path().to_path_buf()]);
+    assert!(problems.is_empty(), "{problems:?}");
+    let db = run(&program, FactDb::default(), &inputs);
+    assert_eq!(
+        rel_rows(&program, &db, "e"),
+        vec!["1,2", "1,3", "1,4", "2,3", "2,4", "3,4", "9,9"]
+    );
+}
