@@ -169,3 +169,22 @@ fn max_tuples_stops_with_a_clear_message_and_exit_2() {
     let bad = eval(dir.path(), &["--timeout", "soon"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn table_and_csv_formats() {
+    let dir = setup("b\n");
+    let table = stdout(&eval(dir.path(), &["--format", "table"]));
+    assert!(
+        table.starts_with("anc (6 tuples)\n  x  y\n  -  -\n  a  r\n"),
+        "{table}"
+    );
+    assert!(table.contains("nothing (0 tuples)\n"));
+    let csv = stdout(&eval(dir.path(), &["--format", "csv"]));
+    assert!(csv.starts_with("# anc\r\nx,y\r\na,r\r\n"), "{csv:?}");
+    assert!(
+        csv.contains(
+            "flagged,no span may descend from a bad one,\"flagged(\"\"c\"\", \"\"b\"\")\"\r\n"
+        ),
+        "{csv:?}"
+    );
+}

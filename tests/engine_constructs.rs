@@ -484,3 +484,80 @@ fn timeout_stops_evaluation() {
     let err = engine::eval(&program, FactDb::default(), &inputs, &limits).unwrap_err();
     assert!(matches!(err, EngineError::Timeout { .. }), "{err}");
 }
+
+fn run_text(text: &str) -> (Program, Database) {
+    let program = rulecheck::lang::compile_sources(&[("t.rules", text)]).expect("valid rules");
+    let db = run(&program, FactDb::default(), &InputFacts::default());
+    (program, db)
+}
+
+fn rel_rows(program: &Program, db: &Database, name: &str) -> Vec<String> {
+    rows(db, program, program.relation_by_name(name).unwrap())
+}
+
+#[test]
+fn aggregates_with_outer_variables_in_filters_and_without_groups() {
+    let (p, db) = run_text(
+        r#"
+        .decl n(x: number)
+        n(1). n(2). n(3). n(4).
+        .decl below(x: number, c: number)
+        below(X, C) :- n(X), C = count : { n(Y), Y < X }.
+        .decl upto(x: number, t: number)
+        upto(X, T) :- n(X), T = sum Y : { n(Y), Y <= X }.
+        .decl f(x: float)
+        f(1.5). f(2.5). f(5.0).
+        .decl avg(a: float)
+        avg(A) :- A = mean X : { f(X) }.
+        .decl none_min(x: number)
+        none_min(M) :- M = min X : { n(X), X > 10 }.
+        .decl none_count(c: number)
+        none_count(C) :- C = count : { n(X), X > 10 }.
+        .decl top(x: number)
+        top(X) :- n(X), X = max Y : { n(Y) }.
+        "#,
+    );
+    assert_eq!(rel_rows(&p, &db, "below"), vec!["1,0", "2,1", "3,2", "4,3"]);
+    assert_eq!(rel_rows(&p, &db, "upto"), vec!["1,1", "2,3", "3,6", "4,10"]);
+    assert_eq!(rel_rows(&p, &db, "avg"), vec!["3"]);
+    assert!(rel_rows(&p, &db, "none_min").is_empty());
+    assert_eq!(rel_rows(&p, &db, "none_count"), vec!["0"]);
+    assert_eq!(rel_rows(&p, &db, "top"), vec!["4"]);
+}
+
+#[test]
+fn mutual_recursion_with_negation_of_an_earlier_stratum() {
+    let (p, db) = run_text(
+        r#"
+        .decl e(x: symbol, y: symbol)
+        e("a", "b"). e("b", "c"). e("c", "d"). e("d", "e").
+        .decl blocked(x: symbol)
+        blocked("d").
+        .decl even(x: symbol)
+        .decl odd(x: symbol)
+        even("a").
+        odd(Y) :- even(X), e(X, Y), !blocked(Y).
+        even(Y) :- odd(X), e(X, Y), !blocked(Y).
+        "#,
+    );
+    assert_eq!(rel_rows(&p, &db, "even"), vec!["a", "c"]);
+    assert_eq!(rel_rows(&p, &db, "odd"), vec!["b"]);
+}
+
+#[test]
+fn an_input_relation_with_rules_keeps_its_rows_and_grows() {
+    let program = rulecheck::lang::compile_sources(&[(
+        "t.rules",
+        ".decl e(x: number, y: number)\n.input e\n.output e\ne(X, Z) :- e(X, Y), e(Y, Z).\ne(9, 9).\n",
+    )])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("e.facts"), "1\t2\n2\t3\n3\t4\n").unwrap();
+    let (inputs, problems) = engine::read_inputs(&program, &[dir.path().to_path_buf()]);
+    assert!(problems.is_empty(), "{problems:?}");
+    let db = run(&program, FactDb::default(), &inputs);
+    assert_eq!(
+        rel_rows(&program, &db, "e"),
+        vec!["1,2", "1,3", "1,4", "2,3", "2,4", "3,4", "9,9"]
+    );
+}

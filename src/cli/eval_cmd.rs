@@ -101,7 +101,11 @@ pub(super) fn load_rules(paths: &[PathBuf]) -> Result<Program, i32> {
     let result = if paths.is_empty() {
         lang::compile_sources(&STDLIB)
     } else {
-        lang::compile_files(paths)
+        // Lints (single-use variables, …) are shown for the user's own
+        // rules; they never change the exit code.
+        let checked = lang::check_files(paths);
+        eprint!("{}", check_cmd::render(&checked.warnings));
+        checked.program
     };
     result.map_err(|errors| {
         eprint!("{}", check_cmd::render(&errors));

@@ -100,7 +100,7 @@ impl Report {
             }
             Format::Csv => {
                 for s in &self.outputs {
-                    writeln!(out, "# {}", s.name)?;
+                    write!(out, "# {}\r\n", s.name)?;
                     write_csv_row(out, s.columns.iter().map(String::as_str))?;
                     for row in &s.rows {
                         let cells: Vec<String> = row.iter().map(text).collect();
@@ -108,7 +108,7 @@ impl Report {
                     }
                 }
                 if self.violation_count() > 0 {
-                    writeln!(out, "# violations")?;
+                    write!(out, "# violations\r\n")?;
                     write_csv_row(out, ["invariant", "message", "tuple"].into_iter())?;
                     for inv in &self.invariants {
                         for row in &inv.section.rows {

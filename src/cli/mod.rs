@@ -45,13 +45,15 @@ pub enum Command {
     Check(CheckArgs),
     /// Evaluate rules over traces or facts folders: print each .output relation, then every
     /// invariant violation. Exit 0 clean, 1 violations, 2 input or rule errors.
+    ///
+    /// An input folder holding .facts files and no trace file is a facts folder (as
+    /// `rulecheck facts -o DIR` writes it): its base-relation files replace traces and its
+    /// other .facts files feed .input relations, like --facts.
     Eval(EvalArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// Trace files or folders, or facts folders (<relation>.facts files and no trace file,
-    /// as `rulecheck facts -o DIR` writes them: base relations and .input relations).
     #[command(flatten)]
     pub input: InputArgs,
     /// Rule file, or folder of .rules files (repeatable). Default: the standard library

@@ -1,6 +1,6 @@
 //! Stratum-by-stratum evaluation. A non-recursive stratum runs each of its
 //! rules once over complete relations. A recursive stratum iterates
-//! semi-naively: its relations are datafrog [`Variable`]s, whose `recent`
+//! semi-naively: its relations are datafrog `Variable`s, whose `recent`
 //! tuples are the delta of a round; each rule runs once per body atom on
 //! the stratum, with that atom reading only the delta (the variant's
 //! driver) and every other atom reading the whole relation through its
@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use datafrog::{Iteration, Relation, Variable};
+use datafrog::Iteration;
 use rustc_hash::FxHashMap;
 
 use crate::facts::{FactDb, Symbols};
@@ -18,6 +18,7 @@ use super::exec::{Exec, Sink};
 use super::expr::{Env, Regexes};
 use super::input::InputFacts;
 use super::plan::{Plan, Planner};
+use super::row::{Delta, RowVar};
 use super::store::Store;
 use super::value::parse_cell;
 use super::{Database, EngineError, Limits, Stats, Stop};
@@ -161,7 +162,17 @@ impl State<'_> {
     fn stratum(&mut self, stratum: &Stratum) -> Result<(), EngineError> {
         let mut planner = Planner {
             program: self.program,
-            sizes: self.stores.iter().map(Store::len).collect(),
+            // The stratum's own relations are still empty here but will
+            // grow: count them as large so that joins start elsewhere.
+            sizes: (0..self.stores.len())
+                .map(|r| {
+                    if stratum.contains(RelId(r as u32)) {
+                        usize::MAX / 2
+                    } else {
+                        self.stores[r].len()
+                    }
+                })
+                .collect(),
             symbols: &mut self.symbols,
             memos: self.memos.len(),
         };
@@ -201,7 +212,8 @@ impl State<'_> {
             .collect();
         for plan in &once {
             let (cells, rows) = seeds.get_mut(&plan.head).expect("head in its stratum");
-            self.run_plan(plan, &[], cells, rows)?;
+            self.run_plan(plan, Delta::EMPTY, cells, rows)?;
+            self.check_time(stratum)?;
         }
         if !stratum.recursive {
             for &rel in &stratum.relations {
@@ -226,41 +238,40 @@ impl State<'_> {
         rounds: &[Plan],
     ) -> Result<(), EngineError> {
         let mut iteration = Iteration::new();
-        let vars: FxHashMap<RelId, Variable<Box<[u64]>>> = stratum
+        let vars: FxHashMap<RelId, RowVar> = stratum
             .relations
             .iter()
             .map(|&r| {
-                let var = iteration.variable::<Box<[u64]>>(&self.program.relation(r).name);
-                (r, var)
+                let rel = self.program.relation(r);
+                (r, RowVar::new(&mut iteration, &rel.name, rel.arity()))
             })
             .collect();
         for (rel, var) in &vars {
             let (cells, rows) = seeds.remove(rel).unwrap_or_default();
-            var.insert(to_relation(cells, self.stores[rel.0 as usize].arity, rows));
+            var.insert(&cells, self.stores[rel.0 as usize].arity, rows);
         }
         while iteration.changed() {
             self.stats.iterations += 1;
             // The round's delta joins the full relations (and their indexes).
             for &rel in &stratum.relations {
-                let recent = vars[&rel].recent.borrow();
                 let store = &mut self.stores[rel.0 as usize];
-                for row in recent.iter() {
-                    store.push(row);
-                }
-                let n = recent.len();
-                drop(recent);
+                let n = vars[&rel].with_recent(|recent| {
+                    for i in 0..recent.len() {
+                        store.push(recent.row(i, store.arity));
+                    }
+                    recent.len()
+                });
                 self.count(n, rel)?;
             }
             self.check_time(stratum)?;
             let mut out: FxHashMap<RelId, (Vec<u64>, usize)> = FxHashMap::default();
             for plan in rounds {
                 let delta_rel = plan.delta.expect("round plans have a driver");
-                let recent = vars[&delta_rel].recent.borrow();
                 let (cells, rows) = out.entry(plan.head).or_default();
-                self.run_plan(plan, &recent.elements, cells, rows)?;
+                vars[&delta_rel].with_recent(|recent| self.run_plan(plan, recent, cells, rows))?;
             }
             for (rel, (cells, rows)) in out {
-                vars[&rel].insert(to_relation(cells, self.stores[rel.0 as usize].arity, rows));
+                vars[&rel].insert(&cells, self.stores[rel.0 as usize].arity, rows);
             }
         }
         Ok(())
@@ -269,7 +280,7 @@ impl State<'_> {
     fn run_plan(
         &mut self,
         plan: &Plan,
-        delta: &[Box<[u64]>],
+        delta: Delta,
         out: &mut Vec<u64>,
         rows: &mut usize,
     ) -> Result<(), EngineError> {
@@ -341,11 +352,4 @@ impl State<'_> {
         }
         Ok(())
     }
-}
-
-fn to_relation(cells: Vec<u64>, arity: usize, rows: usize) -> Relation<Box<[u64]>> {
-    if arity == 0 {
-        return Relation::from_vec(vec![Box::default(); rows.min(1)]);
-    }
-    Relation::from_vec(cells.chunks_exact(arity).map(Box::from).collect())
 }

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use super::aggregate::Acc;
 use super::expr::{CExpr, Env};
 use super::plan::{AtomStep, Operand, Step};
+use super::row::Delta;
 use super::store::Store;
 use super::Stop;
 
@@ -35,7 +36,7 @@ pub enum Sink<'s> {
 pub struct Exec<'a, 'e> {
     pub stores: &'a [Store],
     /// The new tuples of the delta relation of the plan being run.
-    pub delta: &'a [Box<[u64]>],
+    pub delta: Delta<'a>,
     pub env: Env<'e>,
     /// Aggregate results by memo id and outer values.
     pub memos: &'a mut Vec<FxHashMap<Box<[u64]>, Option<u64>>>,
@@ -48,7 +49,7 @@ pub struct Exec<'a, 'e> {
 impl<'a, 'e> Exec<'a, 'e> {
     pub fn new(
         stores: &'a [Store],
-        delta: &'a [Box<[u64]>],
+        delta: Delta<'a>,
         env: Env<'e>,
         memos: &'a mut Vec<FxHashMap<Box<[u64]>, Option<u64>>>,
         deadline: Option<Instant>,
@@ -152,7 +153,8 @@ impl<'a, 'e> Exec<'a, 'e> {
         let store = &stores[a.rel.0 as usize];
         if a.delta {
             let delta = self.delta;
-            for row in delta {
+            for i in 0..delta.len() {
+                let row = delta.row(i, store.arity);
                 self.tick()?;
                 if keys_match(a, row, regs) {
                     self.bind_and_run(a, row, rest, regs, sink)?;

@@ -3,6 +3,15 @@
 //! complete relations of earlier strata (negation and aggregates included)
 //! besides its own; recursive strata iterate semi-naively on datafrog.
 //!
+//! Why the joins are not datafrog's `from_join`: there, a rule of n atoms is
+//! a chain of n−1 binary joins, each materialising its intermediate result
+//! in a new variable (re-keyed by `from_map`) that lives for the whole
+//! fixpoint, and with columns of any arity every intermediate tuple is a
+//! heap-allocated key/value pair. A plan here walks its atoms depth first
+//! through hash indexes on the bound columns, one register per variable,
+//! storing nothing in between; datafrog keeps the semi-naive bookkeeping
+//! (each round's new tuples, deduplicated against all earlier ones).
+//!
 //! Architecture invariant: the engine knows nothing of traces, nor of the
 //! terminal; it gets a [`FactDb`] and a program and returns a [`Database`].
 //!
@@ -18,6 +27,7 @@ mod exec;
 mod expr;
 pub mod input;
 mod plan;
+mod row;
 mod store;
 pub mod value;
 

@@ -337,7 +337,12 @@ impl Planner<'_> {
             }
             Literal::Filter(c) => Step::Filter(CCond::compile(c, self.symbols)),
             Literal::Aggregate(a) => {
-                let mut inner = bound.to_vec();
+                // Only the outer variables are fixed inside: the result is
+                // remembered per outer values, so nothing else may leak in.
+                let mut inner = vec![false; bound.len()];
+                for v in &a.outer {
+                    inner[v.0 as usize] = true;
+                }
                 let body = self.plan_body(rule, &a.body, &mut inner, None)?;
                 if let Some(t) = &a.target {
                     let mut vars = Vec::new();
@@ -374,5 +379,90 @@ fn collect_expr_vars(e: &crate::lang::program::Expr, out: &mut Vec<usize>) {
             collect_expr_vars(rhs, out);
         }
         ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_expr_vars(a, out)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::compile_sources;
+
+    /// The plan of the last rule of `text`, with relation sizes by name.
+    fn plan_of(text: &str, sizes: &[(&str, usize)]) -> (Program, Plan) {
+        let program = compile_sources(&[("t.rules", text)]).expect("valid rules");
+        let mut symbols = Symbols::default();
+        let mut planner = Planner {
+            program: &program,
+            sizes: program
+                .relations
+                .iter()
+                .map(|r| sizes.iter().find(|(n, _)| *n == r.name).map_or(0, |s| s.1))
+                .collect(),
+            symbols: &mut symbols,
+            memos: 0,
+        };
+        let last = RuleId(program.rules.len() as u32 - 1);
+        let plan = planner.plan(last, None).unwrap();
+        (program, plan)
+    }
+
+    fn atom_order(program: &Program, plan: &Plan) -> Vec<(String, Vec<usize>)> {
+        plan.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Atom(a) => Some((program.relation(a.rel).name.clone(), a.key_cols.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const DECLS: &str = ".decl a(x: number, y: number)\n.decl b(x: number, y: number)\n\
+                         .decl c(x: number)\n.decl r(x: number, y: number)\n";
+
+    #[test]
+    fn starts_small_and_follows_shared_variables() {
+        let text = format!("{DECLS}r(X, Z) :- a(X, Y), b(Y, Z), c(Z).");
+        let (program, plan) = plan_of(&text, &[("a", 1000), ("b", 1000), ("c", 1)]);
+        assert_eq!(
+            atom_order(&program, &plan),
+            vec![
+                ("c".to_string(), vec![]),
+                ("b".to_string(), vec![1]),
+                ("a".to_string(), vec![1]),
+            ]
+        );
+    }
+
+    #[test]
+    fn constants_are_lookups_and_a_join_beats_a_smaller_cross_product() {
+        let text = format!("{DECLS}r(X, Z) :- a(X, 7), c(Z), b(X, Z).");
+        let (program, plan) = plan_of(&text, &[("a", 1000), ("b", 1000), ("c", 1)]);
+        // a has a constant, so it starts; b then shares X; c last shares Z.
+        assert_eq!(
+            atom_order(&program, &plan),
+            vec![
+                ("a".to_string(), vec![1]),
+                ("b".to_string(), vec![0]),
+                ("c".to_string(), vec![0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn filters_run_as_soon_as_their_variables_are_bound() {
+        let text = format!("{DECLS}r(X, Z) :- a(X, Y), b(Y, Z), X < 3, !c(Y).");
+        let (_, plan) = plan_of(&text, &[("a", 10), ("b", 1000)]);
+        let kinds: Vec<&str> = plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Atom(_) => "atom",
+                Step::Neg(_) => "neg",
+                Step::Filter(_) => "filter",
+                Step::Bind(..) => "bind",
+                Step::Agg(_) => "agg",
+            })
+            .collect();
+        assert_eq!(kinds, vec!["atom", "filter", "neg", "atom"]);
     }
 }
