@@ -128,6 +128,23 @@ impl<'a> TraceIndex<'a> {
         out
     }
 
+    /// Database instances of every call under request `s`, across services.
+    pub fn databases(&self, request: u64) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut stack = vec![request, self.server(request)];
+        let mut seen = rustc_hash::FxHashSet::default();
+        while let Some(s) = stack.pop() {
+            if !seen.insert(s) {
+                continue;
+            }
+            for &(inst, _) in self.statements.get(&s).map(Vec::as_slice).unwrap_or(&[]) {
+                out.insert(self.text(inst).to_string());
+            }
+            stack.extend(self.children.get(&s).map(Vec::as_slice).unwrap_or(&[]));
+        }
+        out
+    }
+
     /// The request a span id stands for; `None` when the span is unknown.
     pub fn request(&self, span_id: &str) -> Option<Request> {
         let s = self.sym(span_id)?;
@@ -220,12 +237,12 @@ pub fn build(program: &Program, db: &Database, relations: &[String]) -> Result<P
                 .get(&(a.clone(), b.clone()))
                 .cloned()
                 .unwrap_or_default();
+            // Every database either request reaches, downstream services included:
+            // `run` must snapshot all of them, not only where the conflict is.
             let mut databases: BTreeSet<String> = cs.iter().map(|c| c.database.clone()).collect();
-            if databases.is_empty() {
-                for sid in [a, b] {
-                    if let Some(s) = index.sym(sid) {
-                        databases.extend(index.statements(s).into_iter().map(|(_, inst, _)| inst));
-                    }
+            for sid in [a, b] {
+                if let Some(s) = index.sym(sid) {
+                    databases.extend(index.databases(s));
                 }
             }
             let proof = match cs.first() {

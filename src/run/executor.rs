@@ -56,18 +56,13 @@ pub fn describe(r: &Request) -> String {
     format!("{} {}", r.method, r.url)
 }
 
-/// Opens a connection to every database of the pair that has a `--db`.
-async fn connect(cfg: &Config, pair: &Pair) -> Result<Vec<(DbTarget, Conn)>, String> {
+/// Opens a connection to every `--db` database. All of them are
+/// snapshotted for every pair, not only those the pair file lists: a request
+/// may reach a database its trace did not show, and its writes must still
+/// be undone.
+async fn connect(cfg: &Config) -> Result<Vec<(DbTarget, Conn)>, String> {
     let mut out = Vec::new();
-    let wanted: Vec<&DbTarget> = if pair.databases.is_empty() {
-        cfg.dbs.iter().collect()
-    } else {
-        cfg.dbs
-            .iter()
-            .filter(|d| pair.databases.contains(&d.name))
-            .collect()
-    };
-    for db in wanted {
+    for db in &cfg.dbs {
         let opts = Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?;
         let conn = Conn::new(opts)
             .await
@@ -160,7 +155,7 @@ pub async fn run_pair(
         diffs: Vec::new(),
         seconds: 0.0,
     };
-    let mut conns = match connect(cfg, pair).await {
+    let mut conns = match connect(cfg).await {
         Ok(c) => c,
         Err(e) => {
             report.error = Some(e);
