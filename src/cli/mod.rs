@@ -164,6 +164,14 @@ pub struct RunArgs {
     /// Volatile database columns to ignore, as TABLE.COLUMN.
     #[arg(long = "ignore-column", value_name = "TABLE.COLUMN")]
     pub ignore_columns: Vec<String>,
+    /// Invariant rules over the database state after each schedule: they declare
+    /// `.decl row(Db: symbol, Table: symbol, Key: symbol, Column: symbol, Value: symbol)` and `.input row`.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Requests sent once before any pair (a JSON list of {method, url, headers, body, save});
+    /// `save` maps names to JSON pointers into the response, used as ${name} in later requests.
+    #[arg(long, value_name = "FILE")]
+    pub setup: Option<PathBuf>,
     /// Report folder: report.json and summary.txt.
     #[arg(long, value_name = "DIR", default_value = "rulecheck-run")]
     pub out: PathBuf,

@@ -12,7 +12,20 @@ use crate::run::verdict::Ignore;
 use super::{RunArgs, EXIT_ERROR, EXIT_OK};
 
 fn config(args: &RunArgs) -> Result<Config, String> {
+    let invariants = if args.rules.is_empty() {
+        None
+    } else {
+        let program = crate::lang::compile_files(&args.rules).map_err(|errors| {
+            format!(
+                "the invariant rules have problems:\n{}",
+                super::check_cmd::render(&errors)
+            )
+        })?;
+        Some(program)
+    };
     Ok(Config {
+        invariants,
+        vars: Default::default(),
         targets: Targets::parse(&args.targets)?,
         dbs: args
             .dbs
@@ -37,7 +50,7 @@ fn read_pairs(path: &std::path::Path) -> Result<PairFile, String> {
 }
 
 pub fn run(args: &RunArgs) -> i32 {
-    let cfg = match config(args) {
+    let mut cfg = match config(args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -93,6 +106,15 @@ pub fn run(args: &RunArgs) -> i32 {
                 return EXIT_ERROR;
             }
         };
+        if let Some(setup) = &args.setup {
+            match crate::run::setup::run(setup, &client, &cfg.targets, cfg.timeout).await {
+                Ok(vars) => cfg.vars = vars,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_ERROR;
+                }
+            }
+        }
         let bar = if std::io::stderr().is_terminal() {
             indicatif::ProgressBar::new(file.pairs.len() as u64)
         } else {

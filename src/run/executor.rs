@@ -27,6 +27,10 @@ pub struct Config {
     pub max_offset: Duration,
     pub timeout: Duration,
     pub ignore: Ignore,
+    /// `.invariant` rules over `row(Db, Table, Key, Column, Value)`.
+    pub invariants: Option<crate::lang::Program>,
+    /// Values saved by `--setup` requests, substituted as `${name}`.
+    pub vars: super::setup::Vars,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -49,6 +53,10 @@ pub struct PairReport {
     pub error: Option<String>,
     pub schedules: Vec<ScheduleRecord>,
     pub diffs: Vec<OutcomeDiff>,
+    /// Invariant violations a schedule's final state showed and the
+    /// state before the pair did not, by schedule.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub invariant_violations: BTreeMap<String, Vec<String>>,
     pub seconds: f64,
 }
 
@@ -153,6 +161,7 @@ pub async fn run_pair(
         error: None,
         schedules: Vec::new(),
         diffs: Vec::new(),
+        invariant_violations: BTreeMap::new(),
         seconds: 0.0,
     };
     let mut conns = match connect(cfg).await {
@@ -173,6 +182,12 @@ pub async fn run_pair(
             }
         }
     }
+    let baseline = match (&cfg.invariants, capture_all(&mut conns, &snaps).await) {
+        (Some(program), Ok(state)) => {
+            super::invariants::violations(program, &state).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
     let mut orders = vec![
         ("A;B".to_string(), Order::Serial { a_first: true }),
         ("B;A".to_string(), Order::Serial { a_first: false }),
@@ -206,7 +221,26 @@ pub async fn run_pair(
             break;
         }
         match capture_all(&mut conns, &snaps).await {
-            Ok(state) => outcomes.push(Outcome { a, b, state }),
+            Ok(state) => {
+                if let Some(program) = &cfg.invariants {
+                    match super::invariants::violations(program, &state) {
+                        Ok(found) => {
+                            let new: Vec<String> = found
+                                .into_iter()
+                                .filter(|v| !baseline.contains(v))
+                                .collect();
+                            if !new.is_empty() {
+                                report.invariant_violations.insert(name.clone(), new);
+                            }
+                        }
+                        Err(e) => {
+                            report.error = Some(format!("after {name}: {e}"));
+                            break;
+                        }
+                    }
+                }
+                outcomes.push(Outcome { a, b, state })
+            }
             Err(e) => {
                 report.error = Some(format!("after {name}: {e}"));
                 break;
@@ -219,7 +253,12 @@ pub async fn run_pair(
     discard_all(&mut conns, snaps).await;
     if report.error.is_none() && outcomes.len() >= 2 {
         let (verdict, diffs) = decide(&cfg.ignore, &outcomes[0], &outcomes[1], &outcomes[2..]);
-        report.verdict = verdict;
+        // A broken invariant is the most direct evidence of a bug.
+        report.verdict = if report.invariant_violations.is_empty() {
+            verdict
+        } else {
+            Verdict::InvariantBroken
+        };
         report.diffs = diffs;
     }
     report.seconds = started.elapsed().as_secs_f64();

@@ -6,8 +6,10 @@
 
 pub mod endpoints;
 pub mod executor;
+pub mod invariants;
 pub mod replay;
 pub mod report;
+pub mod setup;
 pub mod snapshot;
 pub mod state;
 pub mod verdict;
