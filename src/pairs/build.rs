@@ -111,6 +111,10 @@ impl<'a> TraceIndex<'a> {
             if let Some(stmts) = self.statements.get(&s) {
                 let start = self.spans.get(&s).map_or(0, |r| r[5] as i64);
                 for &(inst, stmt) in stmts {
+                    // Connection-level spans (commit, close) carry no statement.
+                    if self.text(stmt).is_empty() {
+                        continue;
+                    }
                     out.push((
                         start,
                         self.text(inst).to_string(),
