@@ -26,6 +26,7 @@ fn config(args: &RunArgs) -> Result<Config, String> {
     Ok(Config {
         invariants,
         vars: Default::default(),
+        stop: Default::default(),
         targets: Targets::parse(&args.targets)?,
         dbs: args
             .dbs
@@ -129,23 +130,34 @@ pub fn run(args: &RunArgs) -> i32 {
             seconds: 0.0,
             interrupted: false,
         };
-        for pair in &file.pairs {
-            bar.set_message(pair.id.clone());
-            tokio::select! {
-                r = executor::run_pair(&client, &cfg, pair, &mut rng) => report.pairs.push(r),
-                _ = tokio::signal::ctrl_c() => {
-                    // The pair's future is gone mid-schedule: its snapshot is
-                    // still on the server, so restore from there.
-                    report.interrupted = true;
-                    match executor::recover(&cfg.dbs).await {
+        // First Ctrl-C: let the schedule in flight finish (a request already
+        // sent keeps running on the server; restoring under it would be
+        // undone by its write), restore, stop. Second Ctrl-C: restore from
+        // the side schemas now and exit.
+        let stop = cfg.stop.clone();
+        let dbs = cfg.dbs.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("interrupting: finishing the current schedule, then restoring (Ctrl-C again to stop at once)");
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    match executor::recover(&dbs).await {
                         Ok(s) => eprintln!("interrupted; restored {}", s.join(", ")),
                         Err(e) => eprintln!("interrupted; restore failed: {e} (run `rulecheck run --recover`)"),
                     }
-                    break;
+                    std::process::exit(EXIT_ERROR);
                 }
             }
+        });
+        for pair in &file.pairs {
+            if cfg.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            bar.set_message(pair.id.clone());
+            report.pairs.push(executor::run_pair(&client, &cfg, pair, &mut rng).await);
             bar.inc(1);
         }
+        report.interrupted = cfg.stop.load(std::sync::atomic::Ordering::SeqCst);
         bar.finish_and_clear();
         report.seconds = started.elapsed().as_secs_f64();
         if let Err(e) = report.write(&args.out) {

@@ -31,6 +31,9 @@ pub struct Config {
     pub invariants: Option<crate::lang::Program>,
     /// Values saved by `--setup` requests, substituted as `${name}`.
     pub vars: super::setup::Vars,
+    /// Set on Ctrl-C: the current schedule finishes (its requests may still
+    /// be running on the server), then the pair restores and the run stops.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -204,6 +207,10 @@ pub async fn run_pair(
     }
     let mut outcomes: Vec<Outcome> = Vec::new();
     for (name, order) in &orders {
+        if cfg.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            report.error = Some(format!("interrupted before {name}"));
+            break;
+        }
         if let Err(e) = restore_all(&mut conns, &snaps).await {
             report.error = Some(format!("before {name}: {e}"));
             break;
@@ -218,6 +225,9 @@ pub async fn run_pair(
         });
         if let Some(e) = failed {
             report.error = Some(format!("schedule {name} failed: {e}"));
+            // A request that timed out here may still be running on the
+            // server: give it a moment to write before the restore.
+            tokio::time::sleep(Duration::from_millis(500)).await;
             break;
         }
         match capture_all(&mut conns, &snaps).await {

@@ -175,10 +175,22 @@ def main():
                   (r.returncode, p["verdict"], p.get("invariant_violations"), r.stderr))
             check("invariant run leaves the databases as before", checksums() == before)
 
-        # Kill the services in the middle of a run.
+        # Ctrl-C in the middle of a run: restored from the side schema, report marked interrupted.
         one = {"version": 1, "pairs": lost or all_pairs["pairs"][:1]}
         one_json = os.path.join(OUT, "one.json")
         json.dump(one, open(one_json, "w"))
+        int_dir = os.path.join(OUT, "interrupted")
+        proc = subprocess.Popen([RULECHECK, "run", one_json, "--out", int_dir, "--repeat", "200", *DB_ARGS],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        check("Ctrl-C stops the run with exit 2", proc.returncode == 2, (proc.returncode, err))
+        check("the interrupted report says so",
+              json.load(open(os.path.join(int_dir, "report.json")))["interrupted"] is True)
+        check("the databases are restored after Ctrl-C", checksums() == before, err)
+
+        # Kill the services in the middle of a run.
         kill_dir = os.path.join(OUT, "killed")
         proc = subprocess.Popen([RULECHECK, "run", one_json, "--out", kill_dir, "--repeat", "200", "--timeout", "5", *DB_ARGS],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
