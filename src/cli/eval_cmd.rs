@@ -31,23 +31,13 @@ const STDLIB: [(&str, &str); 3] = [
 ];
 
 pub fn run(args: &EvalArgs) -> i32 {
-    let program = match load_rules(&args.rules) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let (facts, facts_dirs, mut failed) = load_facts(&args.input);
     let limits = Limits {
         max_tuples: args.max_tuples,
         timeout: args.timeout.map(Duration::from_secs_f64),
     };
-    let (result, problems) = engine::eval_with_dirs(&program, facts, &facts_dirs, &limits);
-    failed |= inputs::report(&problems, args.input.strict);
-    let db = match result {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
+    let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits) {
+        Ok(done) => done,
+        Err(code) => return code,
     };
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
@@ -92,6 +82,26 @@ pub fn run(args: &EvalArgs) -> i32 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// Loads rules and inputs and evaluates: the program, the database and
+/// whether an input problem makes the run fail; or the exit code.
+pub(super) fn evaluate(
+    rules: &[PathBuf],
+    input: &InputArgs,
+    limits: &Limits,
+) -> Result<(Program, engine::Database, bool), i32> {
+    let program = load_rules(rules)?;
+    let (facts, facts_dirs, mut failed) = load_facts(input);
+    let (result, problems) = engine::eval_with_dirs(&program, facts, &facts_dirs, limits);
+    failed |= inputs::report(&problems, input.strict);
+    match result {
+        Ok(db) => Ok((program, db, failed)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(EXIT_ERROR)
+        }
     }
 }
 

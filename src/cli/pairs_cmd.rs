@@ -8,8 +8,8 @@ use crate::pairs::build::{self, TraceIndex};
 use crate::pairs::format::PairFile;
 use crate::pairs::microracer;
 
-use super::eval_cmd::{load_facts, load_rules};
-use super::{inputs, PairFormat, PairsArgs, EXIT_ERROR, EXIT_OK};
+use super::eval_cmd::evaluate;
+use super::{PairFormat, PairsArgs, EXIT_ERROR, EXIT_OK};
 
 const DEFAULT_RELATIONS: [&str; 2] = ["candidate_pair", "reported_pair"];
 
@@ -52,20 +52,9 @@ fn pair_ids(
 }
 
 pub fn run(args: &PairsArgs) -> i32 {
-    let program = match load_rules(&args.rules) {
-        Ok(p) => p,
+    let (program, db, failed) = match evaluate(&args.rules, &args.input, &Limits::default()) {
+        Ok(done) => done,
         Err(code) => return code,
-    };
-    let (facts, facts_dirs, mut failed) = load_facts(&args.input);
-    let (result, problems) =
-        engine::eval_with_dirs(&program, facts, &facts_dirs, &Limits::default());
-    failed |= inputs::report(&problems, args.input.strict);
-    let db = match result {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
     };
     let relations: Vec<String> = if args.relations.is_empty() {
         DEFAULT_RELATIONS

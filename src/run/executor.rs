@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::pairs::format::{Pair, Request};
 
-use super::endpoints::{DbTarget, Targets};
+use super::endpoints::{redact, DbTarget, Targets};
 use super::replay::{self, Response};
 use super::snapshot::{self, Snapshot};
 use super::state;
@@ -67,6 +67,15 @@ pub fn describe(r: &Request) -> String {
     format!("{} {}", r.method, r.url)
 }
 
+/// One connection to a `--db` database; errors never show the password.
+async fn open(db: &DbTarget) -> Result<Conn, String> {
+    let opts = Opts::from_url(&db.url)
+        .map_err(|e| format!("--db {}: {}", db.name, redact(&e.to_string())))?;
+    Conn::new(opts)
+        .await
+        .map_err(|e| format!("cannot connect to {} ({}): {e}", db.name, db.display_url()))
+}
+
 /// Opens a connection to every `--db` database. All of them are
 /// snapshotted for every pair, not only those the pair file lists: a request
 /// may reach a database its trace did not show, and its writes must still
@@ -74,11 +83,7 @@ pub fn describe(r: &Request) -> String {
 async fn connect(cfg: &Config) -> Result<Vec<(DbTarget, Conn)>, String> {
     let mut out = Vec::new();
     for db in &cfg.dbs {
-        let opts = Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?;
-        let conn = Conn::new(opts)
-            .await
-            .map_err(|e| format!("cannot connect to {} ({}): {e}", db.name, db.display_url()))?;
-        out.push((db.clone(), conn));
+        out.push((db.clone(), open(db).await?));
     }
     Ok(out)
 }
@@ -286,12 +291,7 @@ async fn discard_all(conns: &mut [(DbTarget, Conn)], snaps: Vec<Snapshot>) {
 /// Refuses to start over a snapshot a killed run left behind.
 pub async fn check_leftovers(cfg: &Config) -> Result<(), String> {
     for db in &cfg.dbs {
-        let mut conn =
-            Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
-                .await
-                .map_err(|e| {
-                    format!("cannot connect to {} ({}): {e}", db.name, db.display_url())
-                })?;
+        let mut conn = open(db).await?;
         let left = snapshot::leftovers(&mut conn)
             .await
             .map_err(|e| e.to_string())?;
@@ -309,12 +309,7 @@ pub async fn check_leftovers(cfg: &Config) -> Result<(), String> {
 pub async fn recover(dbs: &[DbTarget]) -> Result<Vec<String>, String> {
     let mut restored = Vec::new();
     for db in dbs {
-        let mut conn =
-            Conn::new(Opts::from_url(&db.url).map_err(|e| format!("--db {}: {e}", db.name))?)
-                .await
-                .map_err(|e| {
-                    format!("cannot connect to {} ({}): {e}", db.name, db.display_url())
-                })?;
+        let mut conn = open(db).await?;
         restored.extend(
             snapshot::recover(&mut conn)
                 .await
