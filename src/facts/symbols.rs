@@ -1,42 +1,105 @@
 //! String interning: every symbol in the facts is stored once and referred
 //! to by a dense `u32`, which is what joins compare.
+//!
+//! A million spans intern close to two million distinct strings, so each is
+//! stored exactly once, in one text arena; the hash table holds only ids
+//! (hashing through the arena), not a second copy or a per-string box.
 
-use rustc_hash::FxHashMap;
+use std::hash::{BuildHasher, BuildHasherDefault};
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 pub type Sym = u32;
 
-#[derive(Debug, Default)]
+type Hasher = BuildHasherDefault<FxHasher>;
+
+#[derive(Default)]
 pub struct Symbols {
-    ids: FxHashMap<Box<str>, Sym>,
-    names: Vec<Box<str>>,
+    /// Every symbol's text, back to back.
+    text: String,
+    /// End offset in `text` of symbol `i`; it starts where `i - 1` ends.
+    ends: Vec<u32>,
+    ids: HashTable<Sym>,
+    hasher: Hasher,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbols").field("len", &self.len()).finish()
+    }
 }
 
 impl Symbols {
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&id) = self.ids.get(s) {
+        let hash = self.hasher.hash_one(s);
+        let (text, ends) = (&self.text, &self.ends);
+        let found = self.ids.find(hash, |&id| name(text, ends, id) == s);
+        if let Some(&id) = found {
             return id;
         }
-        let id = Sym::try_from(self.names.len()).expect("more than 2^32 distinct symbols");
-        let boxed: Box<str> = s.into();
-        self.names.push(boxed.clone());
-        self.ids.insert(boxed, id);
+        let id = Sym::try_from(self.ends.len()).expect("more than 2^32 distinct symbols");
+        self.text.push_str(s);
+        let end = u32::try_from(self.text.len()).expect("more than 4 GiB of symbol text");
+        self.ends.push(end);
+        let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        self.ids
+            .insert_unique(hash, id, |&id| hasher.hash_one(name(text, ends, id)));
         id
     }
 
     /// The id of `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<Sym> {
-        self.ids.get(s).copied()
+        let hash = self.hasher.hash_one(s);
+        self.ids
+            .find(hash, |&id| name(&self.text, &self.ends, id) == s)
+            .copied()
     }
 
     pub fn resolve(&self, id: Sym) -> &str {
-        &self.names[id as usize]
+        name(&self.text, &self.ends, id)
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
+    }
+}
+
+fn name<'t>(text: &'t str, ends: &[u32], id: Sym) -> &'t str {
+    let i = id as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &text[start..ends[i] as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_once_and_resolves() {
+        let mut s = Symbols::default();
+        let words = ["", "a", "ab", "", "b", "ab", "ünï", "a"];
+        let ids: Vec<Sym> = words.iter().map(|w| s.intern(w)).collect();
+        assert_eq!(ids, [0, 1, 2, 0, 3, 2, 4, 1]);
+        assert_eq!(s.len(), 5);
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!(s.resolve(*id), *w);
+            assert_eq!(s.get(w), Some(*id));
+        }
+        assert_eq!(s.get("abc"), None);
+    }
+
+    #[test]
+    fn many_symbols_survive_growth() {
+        let mut s = Symbols::default();
+        let ids: Vec<Sym> = (0..10_000).map(|i| s.intern(&format!("k{i}"))).collect();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(s.resolve(*id), format!("k{i}"));
+            assert_eq!(s.intern(&format!("k{i}")), *id);
+        }
     }
 }

@@ -2,11 +2,10 @@
 //! in the input, and parent cycles. Works on interned ids so a million spans
 //! cost a few tens of megabytes.
 
-use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use rustc_hash::{FxHashSet, FxHasher};
 
 use crate::diag::Problem;
 use crate::facts::Symbols;
@@ -27,10 +26,14 @@ pub enum Admit {
     Skip,
 }
 
+/// `Seen::file` of an id no span has taken.
+const UNSEEN: u32 = u32::MAX;
+
 #[derive(Debug, Default)]
 pub struct Graph {
     files: Vec<PathBuf>,
-    seen: FxHashMap<u32, Seen>,
+    /// Indexed by symbol id: ids are dense, so a vector beats a hash map.
+    seen: Vec<Seen>,
     problems: Vec<Problem>,
 }
 
@@ -58,13 +61,24 @@ impl Graph {
     /// different span under a taken id are both warnings.
     pub fn admit(&mut self, id: u32, span: &Span, file: u32, index: u32) -> Admit {
         let hash = content_hash(span);
-        match self.seen.entry(id) {
-            Entry::Vacant(v) => {
-                v.insert(Seen { file, index, hash });
+        let slot = id as usize;
+        if slot >= self.seen.len() {
+            let len = (slot + 1).max(self.seen.len() * 2);
+            self.seen.resize(
+                len,
+                Seen {
+                    file: UNSEEN,
+                    index: 0,
+                    hash: 0,
+                },
+            );
+        }
+        match self.seen[slot] {
+            Seen { file: UNSEEN, .. } => {
+                self.seen[slot] = Seen { file, index, hash };
                 Admit::New
             }
-            Entry::Occupied(o) => {
-                let first = *o.get();
+            first => {
                 let here = self.files[file as usize].clone();
                 let message = if first.hash == hash {
                     format!(
@@ -95,12 +109,16 @@ impl Graph {
     /// drop so that what is left is a forest.
     pub fn finish(mut self, edges: &[(u32, u32)], symbols: &Symbols) -> (Vec<Problem>, Cut) {
         let mut cut = Cut::default();
-        let mut parents: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        let n = self.seen.len();
+        let seen = |id: u32| self.seen.get(id as usize).filter(|s| s.file != UNSEEN);
+        // Each child's parents, in edge order (a stable counting sort into
+        // one array with offsets per child id).
+        let mut kept: Vec<(u32, u32)> = Vec::with_capacity(edges.len());
         for &(child, parent) in edges {
-            if self.seen.contains_key(&parent) {
-                parents.entry(child).or_default().push(parent);
+            if seen(parent).is_some() {
+                kept.push((child, parent));
             } else if cut.insert((child, parent)) {
-                let at = self.seen[&child];
+                let at = seen(child).expect("an edge's child is an admitted span");
                 self.problems.push(Problem::warning(
                     &self.files[at.file as usize],
                     Some(format!("span {}", symbols.resolve(child))),
@@ -111,37 +129,57 @@ impl Graph {
                 ));
             }
         }
+        let mut offsets = vec![0u32; n + 1];
+        for &(child, _) in &kept {
+            offsets[child as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut parent_of = vec![0u32; kept.len()];
+        for &(child, parent) in &kept {
+            let at = &mut fill[child as usize];
+            parent_of[*at as usize] = parent;
+            *at += 1;
+        }
+        drop(kept);
+        drop(fill);
+        let parents = |node: u32| {
+            let i = node as usize;
+            &parent_of[offsets[i] as usize..offsets[i + 1] as usize]
+        };
         // Depth-first search over child → parent edges; an edge into a span
         // still on the stack closes a cycle.
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
+            New,
             Active,
             Done,
         }
-        let mut mark: FxHashMap<u32, Mark> = FxHashMap::default();
-        let mut starts: Vec<u32> = parents.keys().copied().collect();
-        starts.sort_unstable();
-        for start in starts {
-            if mark.contains_key(&start) {
+        let mut mark = vec![Mark::New; n];
+        let mut stack: Vec<(u32, usize)> = Vec::new();
+        for start in 0..n as u32 {
+            if parents(start).is_empty() || mark[start as usize] != Mark::New {
                 continue;
             }
-            let mut stack: Vec<(u32, usize)> = vec![(start, 0)];
-            mark.insert(start, Mark::Active);
+            stack.push((start, 0));
+            mark[start as usize] = Mark::Active;
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                let ps = parents.get(&node).map(Vec::as_slice).unwrap_or(&[]);
+                let ps = parents(node);
                 if *next >= ps.len() {
-                    mark.insert(node, Mark::Done);
+                    mark[node as usize] = Mark::Done;
                     stack.pop();
                     continue;
                 }
                 let parent = ps[*next];
                 *next += 1;
-                match mark.get(&parent) {
-                    None => {
-                        mark.insert(parent, Mark::Active);
+                match mark[parent as usize] {
+                    Mark::New => {
+                        mark[parent as usize] = Mark::Active;
                         stack.push((parent, 0));
                     }
-                    Some(Mark::Active) => {
+                    Mark::Active => {
                         cut.insert((node, parent));
                         let from = stack.iter().position(|&(n, _)| n == parent).unwrap_or(0);
                         let cycle: Vec<&str> = stack[from..]
@@ -149,7 +187,7 @@ impl Graph {
                             .map(|&(n, _)| symbols.resolve(n))
                             .chain(std::iter::once(symbols.resolve(parent)))
                             .collect();
-                        let at = self.seen[&node];
+                        let at = self.seen[node as usize];
                         self.problems.push(Problem::error(
                             &self.files[at.file as usize],
                             Some(format!("span {}", symbols.resolve(node))),
@@ -161,7 +199,7 @@ impl Graph {
                             ),
                         ));
                     }
-                    Some(Mark::Done) => {}
+                    Mark::Done => {}
                 }
             }
         }
