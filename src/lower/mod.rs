@@ -264,45 +264,24 @@ impl Lowerer {
 }
 
 /// Reads and lowers every trace file under `paths`: the whole front half of
-/// the pipeline. Files are parsed in parallel and lowered in order; while
-/// one batch is lowered the next is parsed, so lowering (single-threaded by
-/// nature: one symbol table) overlaps parsing instead of waiting for it.
+/// the pipeline. Files are parsed in parallel and lowered in order.
 pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
     use rayon::prelude::*;
-    type Parsed = Vec<Result<FileSpans, Problem>>;
-    fn lower_batch(lowerer: &mut Lowerer, problems: &mut Vec<Problem>, parsed: Parsed) {
+    let (files, mut problems) = crate::ingest::find_files(paths);
+    let mut lowerer = Lowerer::new(keys);
+    // Parse a bounded batch at a time: parallel, but never the whole corpus in memory.
+    let batch = rayon::current_num_threads().max(1) * 4;
+    for chunk in files.chunks(batch) {
+        let parsed: Vec<_> = chunk
+            .par_iter()
+            .map(|p| crate::ingest::read_file(p))
+            .collect();
         for result in parsed {
             match result {
                 Ok(file) => lowerer.add_file(file),
                 Err(problem) => problems.push(problem),
             }
         }
-    }
-    let (files, mut problems) = crate::ingest::find_files(paths);
-    let mut lowerer = Lowerer::new(keys);
-    // Parse a bounded batch at a time: parallel, but never the whole corpus
-    // in memory (at most two batches are held).
-    let batch = rayon::current_num_threads().max(1) * 2;
-    let mut pending: Option<Parsed> = None;
-    for chunk in files.chunks(batch) {
-        let previous = pending.take();
-        let (parsed, ()) = rayon::join(
-            || {
-                chunk
-                    .par_iter()
-                    .map(|p| crate::ingest::read_file(p))
-                    .collect::<Parsed>()
-            },
-            || {
-                if let Some(previous) = previous {
-                    lower_batch(&mut lowerer, &mut problems, previous);
-                }
-            },
-        );
-        pending = Some(parsed);
-    }
-    if let Some(last) = pending {
-        lower_batch(&mut lowerer, &mut problems, last);
     }
     let (db, lower_problems) = lowerer.finish();
     problems.extend(lower_problems);
