@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 pub type Sym = u32;
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Symbols {
     ids: FxHashMap<Box<str>, Sym>,
     names: Vec<Box<str>>,
