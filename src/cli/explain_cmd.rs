@@ -102,6 +102,13 @@ pub fn run(args: &ExplainArgs) -> i32 {
         let proofs = explain::explain(&mut ctx, &query, args.limit);
         if proofs.is_empty() {
             let wanted = explain::pattern_cells(&mut ctx, &query);
+            if program.relation(query.relation).base.is_some() {
+                eprintln!(
+                    "{}: no such base fact in the inputs",
+                    render::tuple_text(&ctx, query.relation, &wanted)
+                );
+                return EXIT_FINDINGS;
+            }
             eprintln!(
                 "{} is not derived; ask why with --why-not '{}'",
                 render::tuple_text(&ctx, query.relation, &wanted),

@@ -1,6 +1,8 @@
 //! Proofs and why-not reports as an indented text tree, JSON (schema in
 //! docs/explain.md) and Graphviz dot.
 
+use std::collections::HashSet;
+
 use serde_json::{json, Map, Value as Json};
 
 use crate::engine::value::render;
@@ -72,8 +74,19 @@ fn source_lines(s: &SpanSource) -> Vec<String> {
     lines
 }
 
-/// The indented text tree of one proof.
+/// The indented text tree of one proof. A span's origin is printed where
+/// the span first appears; later facts about it only name it.
 pub fn text(ctx: &mut Ctx<'_>, node: &Node, depth: usize, out: &mut String) {
+    text_in(ctx, node, depth, out, &mut HashSet::new());
+}
+
+fn text_in(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    depth: usize,
+    out: &mut String,
+    seen: &mut HashSet<String>,
+) {
     let pad = "  ".repeat(depth);
     let program = ctx.program;
     match node {
@@ -92,7 +105,7 @@ pub fn text(ctx: &mut Ctx<'_>, node: &Node, depth: usize, out: &mut String) {
                 one_line(program.rule_text(*rule))
             ));
             for c in children {
-                text(ctx, c, depth + 2, out);
+                text_in(ctx, c, depth + 2, out, seen);
             }
         }
         Node::Fact { relation, tuple } => {
@@ -106,8 +119,12 @@ pub fn text(ctx: &mut Ctx<'_>, node: &Node, depth: usize, out: &mut String) {
                 tuple_text(ctx, *relation, &some(tuple))
             ));
             for s in ctx.fact_sources(*relation, tuple) {
-                for l in source_lines(&s) {
-                    out.push_str(&format!("{pad}    {l}\n"));
+                if seen.insert(s.span.clone()) {
+                    for l in source_lines(&s) {
+                        out.push_str(&format!("{pad}    {l}\n"));
+                    }
+                } else {
+                    out.push_str(&format!("{pad}    span {} (origin above)\n", s.span));
                 }
             }
         }
@@ -117,14 +134,11 @@ pub fn text(ctx: &mut Ctx<'_>, node: &Node, depth: usize, out: &mut String) {
             "{pad}!{}  [no such tuple]\n",
             tuple_text(ctx, *relation, pattern)
         )),
-        Node::Aggregate { loc, value } => {
-            let _ = value;
-            out.push_str(&format!(
-                "{pad}{}  [aggregate = {}]\n",
-                one_line(program.sources.text(*loc)),
-                *value as i64
-            ))
-        }
+        Node::Aggregate { loc, value } => out.push_str(&format!(
+            "{pad}{}  [aggregate = {}]\n",
+            one_line(program.sources.text(*loc)),
+            *value as i64
+        )),
         Node::Condition { loc } => out.push_str(&format!(
             "{pad}{}  [holds]\n",
             one_line(program.sources.text(*loc))
