@@ -99,7 +99,17 @@ pub fn run(args: &ExplainArgs) -> i32 {
         }
         EXIT_OK
     } else {
+        let wanted_count = explain::matching(&mut ctx, &query).len().min(args.limit);
         let proofs = explain::explain(&mut ctx, &query, args.limit);
+        if proofs.len() < wanted_count {
+            // The engine derived it but re-derivation disagrees: say so
+            // rather than claim it is not derived.
+            eprintln!(
+                "error: {} of {wanted_count} matching tuples could not be re-derived from the final relations (a bug in explain; please report it)",
+                wanted_count - proofs.len()
+            );
+            return EXIT_ERROR;
+        }
         if proofs.is_empty() {
             let wanted = explain::pattern_cells(&mut ctx, &query);
             if program.relation(query.relation).base.is_some() {

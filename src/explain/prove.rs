@@ -80,10 +80,19 @@ impl<'c, 'a> Prover<'c, 'a> {
         let total: usize = (0..self.ctx.program.relations.len() as u32)
             .map(|r| self.ctx.db.len(RelId(r)))
             .sum();
+        let mut reached_before = usize::MAX;
         for depth in 0..=total as u32 + 1 {
             if self.search(relation, tuple, depth) {
                 return Some(self.tree(relation, tuple));
             }
+            // A minimal proof repeats no tuple along a branch, so once the
+            // derived tuples reachable from this one stop growing, their
+            // number bounds its height.
+            let reached = self.memo.len();
+            if reached == reached_before && depth as usize > reached + 1 {
+                return None;
+            }
+            reached_before = reached;
         }
         None
     }
