@@ -219,6 +219,27 @@ fn trainticket_reported_pair_shows_both_requests_and_the_conflicting_statements(
         );
         assert!(s["file"].as_str().unwrap().contains("case1/"), "{s}");
     }
+    // The text tree shows the same leaves, each origin once.
+    let (code, text, _) = run([
+        "explain".as_ref(),
+        case.as_os_str(),
+        "-r".as_ref(),
+        repo().join("rules/microracer.rules").as_os_str(),
+        "--facts".as_ref(),
+        repo().join("facts/trainticket").as_os_str(),
+        query.as_ref(),
+    ]);
+    assert_eq!(code, 0);
+    for span in [pair.0, pair.1, &da, &db] {
+        let at = text
+            .find(&format!("span {span} in "))
+            .unwrap_or_else(|| panic!("no origin of {span} in\n{text}"));
+        let next = &text[at..].lines().nth(1).unwrap().trim_start();
+        assert!(
+            next.starts_with("HTTP ") || next.starts_with("SQL ("),
+            "{next}"
+        );
+    }
     // The shared id (mr_id's value) is bound into both statements.
     let id = find(data_pair, &|n| n["relation"] == "mr_id").unwrap()["tuple"][1]
         .as_str()

@@ -74,8 +74,9 @@ fn source_lines(s: &SpanSource) -> Vec<String> {
     lines
 }
 
-/// The indented text tree of one proof. A span's origin is printed where
-/// the span first appears; later facts about it only name it.
+/// The indented text tree of one proof. A derived tuple's subproof and a
+/// span's origin are printed where they first appear; later occurrences
+/// only name them, which keeps proofs over shared flows readable.
 pub fn text(ctx: &mut Ctx<'_>, node: &Node, depth: usize, out: &mut String) {
     text_in(ctx, node, depth, out, &mut HashSet::new());
 }
@@ -97,10 +98,14 @@ fn text_in(
             children,
             ..
         } => {
+            let head = tuple_text(ctx, *relation, &some(tuple));
+            if !seen.insert(head.clone()) {
+                out.push_str(&format!("{pad}{head}  [proved above]\n"));
+                return;
+            }
             let loc = program.rule(*rule).loc;
             out.push_str(&format!(
-                "{pad}{}\n{pad}  ⇐ {}: {}\n",
-                tuple_text(ctx, *relation, &some(tuple)),
+                "{pad}{head}\n{pad}  ⇐ {}: {}\n",
                 program.sources.describe(loc),
                 one_line(program.rule_text(*rule))
             ));
