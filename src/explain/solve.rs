@@ -72,6 +72,7 @@ pub struct Ctx<'a> {
     indexes: FxHashMap<(RelId, Vec<usize>), Index>,
     /// Set while a why-not walk runs.
     pub deepest: Option<Deepest>,
+    rules_by_relation: FxHashMap<RelId, Vec<RuleId>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -84,15 +85,24 @@ impl<'a> Ctx<'a> {
             rows: FxHashMap::default(),
             indexes: FxHashMap::default(),
             deepest: None,
+            rules_by_relation: (0..program.rules.len() as u32).map(RuleId).fold(
+                FxHashMap::default(),
+                |mut m, r| {
+                    m.entry(program.rule(r).head.relation)
+                        .or_insert_with(Vec::new)
+                        .push(r);
+                    m
+                },
+            ),
         }
     }
 
     /// The rules deriving `rel`, in source order.
     pub fn rules_of(&self, rel: RelId) -> Vec<RuleId> {
-        (0..self.program.rules.len() as u32)
-            .map(RuleId)
-            .filter(|&r| self.program.rule(r).head.relation == rel)
-            .collect()
+        self.rules_by_relation
+            .get(&rel)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Rows of `rel` whose columns `cols` hold `key`.
