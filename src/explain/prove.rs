@@ -9,6 +9,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::engine::value::const_cell;
+use crate::facts::Type;
 use crate::lang::program::{Literal, RelId, RuleId, Term, VarId};
 use crate::lang::Loc;
 
@@ -36,7 +37,7 @@ pub enum Node {
         loc: Loc,
     },
     /// An aggregate literal and the value it computed.
-    Aggregate { loc: Loc, value: u64 },
+    Aggregate { loc: Loc, value: u64, ty: Type },
     /// A filter or binding that held.
     Condition { loc: Loc },
 }
@@ -205,6 +206,7 @@ impl<'c, 'a> Prover<'c, 'a> {
                 },
                 Literal::Aggregate(a) => Node::Aggregate {
                     loc: a.loc,
+                    ty: rule.var(a.var).ty,
                     value: row.as_ref().map_or(0, |r| r[0]),
                 },
                 Literal::Bind { loc, .. } => Node::Condition { loc: *loc },

@@ -139,10 +139,10 @@ fn text_in(
             "{pad}!{}  [no such tuple]\n",
             tuple_text(ctx, *relation, pattern)
         )),
-        Node::Aggregate { loc, value } => out.push_str(&format!(
+        Node::Aggregate { loc, value, ty } => out.push_str(&format!(
             "{pad}{}  [aggregate = {}]\n",
             one_line(program.sources.text(*loc)),
-            *value as i64
+            cell_text(ctx, *ty, *value)
         )),
         Node::Condition { loc } => out.push_str(&format!(
             "{pad}{}  [holds]\n",
@@ -223,11 +223,11 @@ pub fn json(ctx: &mut Ctx<'_>, node: &Node) -> Json {
             "tuple": tuple_json(ctx, *relation, pattern),
             "location": program.sources.describe(*loc),
         }),
-        Node::Aggregate { loc, value } => json!({
+        Node::Aggregate { loc, value, ty } => json!({
             "kind": "aggregate",
             "text": program.sources.text(*loc),
             "location": program.sources.describe(*loc),
-            "value": *value as i64,
+            "value": cell_json(ctx, *ty, *value),
         }),
         Node::Condition { loc } => json!({
             "kind": "condition",
