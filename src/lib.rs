@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod diag;
 pub mod engine;
+pub mod explain;
 pub mod facts;
 pub mod ingest;
 pub mod lang;

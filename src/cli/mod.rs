@@ -5,6 +5,7 @@
 mod check_cmd;
 mod eval_cmd;
 mod eval_output;
+mod explain_cmd;
 mod facts_cmd;
 mod inputs;
 mod pairs_cmd;
@@ -50,6 +51,43 @@ pub enum Command {
     /// `rulecheck facts -o DIR` writes it): its base-relation files replace traces and its
     /// other .facts files feed .input relations, like --facts.
     Eval(EvalArgs),
+    /// Explain a derived tuple: its proof tree down to the trace spans of the base facts
+    /// (`rulecheck explain TRACES... 'rel("a", _)'`), or with --why-not how far each rule gets.
+    /// Exit 0 explained, 1 not derived, 2 malformed query or input errors.
+    Explain(ExplainArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// Indented tree.
+    Text,
+    /// Stable schema, see docs/explain.md.
+    Json,
+    /// Graphviz digraph.
+    Dot,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Trace files or folders (or facts folders), then the query `relation("a", 1, _)`
+    /// (the query goes with --why-not instead when that is given).
+    #[arg(required = true, value_name = "TRACES... QUERY")]
+    pub args: Vec<String>,
+    /// Rule file or folder (repeatable); default: the standard library.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Folder of input facts (<relation>.facts TSV).
+    #[arg(long = "facts", value_name = "DIR")]
+    pub facts_dir: Option<PathBuf>,
+    /// Why is this tuple not derived: for each rule, the longest body prefix that holds and the
+    /// first literal that fails.
+    #[arg(long = "why-not", value_name = "QUERY")]
+    pub why_not: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    /// Most tuples explained when the query has `_`.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
 }
 
 #[derive(Args, Debug)]
@@ -205,5 +243,6 @@ pub fn main() -> i32 {
         Command::Pairs(args) => pairs_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
         Command::Eval(args) => eval_cmd::run(&args),
+        Command::Explain(args) => explain_cmd::run(&args),
     }
 }

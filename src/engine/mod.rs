@@ -21,10 +21,10 @@
 //! indexes, `eval` drives strata to their fixpoint, `input` reads `.facts`
 //! folders, `value` gives cells their meaning.
 
-mod aggregate;
+pub(crate) mod aggregate;
 mod eval;
 mod exec;
-mod expr;
+pub(crate) mod expr;
 pub mod input;
 mod plan;
 mod row;

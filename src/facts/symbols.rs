@@ -14,7 +14,7 @@ pub type Sym = u32;
 
 type Hasher = BuildHasherDefault<FxHasher>;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Symbols {
     /// Every symbol's text, back to back.
     text: String,
