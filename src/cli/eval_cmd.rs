@@ -49,6 +49,17 @@ pub fn run(args: &EvalArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    if args.input.stats {
+        // Evaluation alone: from the parsed `.input` rows to the last
+        // stratum, before any output; benches/engine_bench.py sets it
+        // beside the time each peer reports for its own evaluation.
+        eprintln!(
+            "stats: eval: {} derived tuples, {} rounds in {:.3} s",
+            db.stats.derived,
+            db.stats.iterations,
+            db.stats.elapsed.as_secs_f64()
+        );
+    }
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
