@@ -287,14 +287,23 @@ def bench_traces(args: argparse.Namespace, rows: list[list[str]]) -> None:
         )
 
 
-def print_table(rows: list[list[str]]) -> None:
-    header = ["case (nodes/edges)", "engine", "median s", "in-proc s", "peak MiB", "tuples", "ratio"]
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    line = lambda r: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-    print(line(header))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
+HEADER = ["case (nodes/edges)", "engine", "median s", "in-proc s", "peak MiB", "tuples", "ratio"]
+WIDTHS = [26, 9, 9, 9, 8, 8, 6]
+
+
+class Table(list):
+    """Rows printed as they are measured, so a run cut short keeps them."""
+
+    def append(self, row: list[str]) -> None:
+        if not self:
+            print(self.line(HEADER))
+            print("  ".join("-" * w for w in WIDTHS))
+        super().append(row)
+        print(self.line(row), flush=True)
+
+    @staticmethod
+    def line(r: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, WIDTHS)))
 
 
 def main() -> None:
@@ -313,10 +322,9 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=600)
     args = p.parse_args()
     args.repo = repo
-    rows: list[list[str]] = []
+    rows = Table()
     bench_graphs(args, rows)
     bench_traces(args, rows)
-    print_table(rows)
 
 
 if __name__ == "__main__":
