@@ -66,12 +66,15 @@ impl RowVar {
                         out.push(r);
                     }
                 }
+                // datafrog sorts with a stable sort; an unstable sort first
+                // is cheaper and leaves it a single run to confirm.
+                out.sort_unstable();
                 v.insert(Relation::from_vec(out));
             }
             RowVar::Boxed(v) => {
-                v.insert(Relation::from_vec(
-                    cells.chunks_exact(arity).map(Box::from).collect(),
-                ));
+                let mut out: Vec<Box<[u64]>> = cells.chunks_exact(arity).map(Box::from).collect();
+                out.sort_unstable();
+                v.insert(Relation::from_vec(out));
             }
         }
     }
