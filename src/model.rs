@@ -93,4 +93,10 @@ impl Span {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The value of the first of `keys` the span has: one attribute under
+    /// its SkyWalking, Zipkin and OpenTelemetry (old and new) names.
+    pub fn first_tag(&self, keys: &[&str]) -> Option<&str> {
+        keys.iter().find_map(|k| self.tag(k))
+    }
 }

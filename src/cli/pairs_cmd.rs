@@ -69,7 +69,8 @@ pub fn run(args: &PairsArgs) -> i32 {
         eprintln!("error: the rules derive neither candidate_pair nor reported_pair; name a relation with --relation");
         return EXIT_ERROR;
     }
-    let file = match build::build(&program, &db, &relations) {
+    let index = TraceIndex::new(&db);
+    let file = match build::build(&program, &db, &index, &relations) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -83,8 +84,8 @@ pub fn run(args: &PairsArgs) -> i32 {
             .map(|_| format!("{}", args.out.display())),
         PairFormat::Microracer => {
             let ids = pair_ids(&program, &db, &file);
-            let flows = build::flow_numbers(&program, &db);
-            microracer::write(&args.out, &file, &ids, &TraceIndex::new(&db), &flows)
+            let flows = build::flow_numbers(&program, &db, &index);
+            microracer::write(&args.out, &file, &ids, &index, &flows)
                 .map(|files| format!("{} files in {}", files.len(), args.out.display()))
         }
     };

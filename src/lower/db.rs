@@ -13,10 +13,6 @@ pub struct DbCall<'a> {
     pub params: ParamSource<'a>,
 }
 
-fn first<'a>(span: &'a Span, keys: &[&str]) -> Option<&'a str> {
-    keys.iter().find_map(|k| span.tag(k))
-}
-
 /// Systems whose statements are SQL. Anything else (Redis, Cassandra,
 /// MongoDB, ...) keeps its statement in `db` and is never parsed.
 pub fn speaks_sql(system: &str) -> bool {
@@ -50,20 +46,14 @@ pub fn peer(span: &Span) -> Option<String> {
     if let Some(p) = span.peer.as_deref().filter(|p| !p.is_empty()) {
         return Some(p.to_string());
     }
-    let host = first(
-        span,
-        &[
-            "server.address",
-            "net.peer.name",
-            "net.sock.peer.addr",
-            "peer.hostname",
-        ],
-    )?;
+    let host = span.first_tag(&[
+        "server.address",
+        "net.peer.name",
+        "net.sock.peer.addr",
+        "peer.hostname",
+    ])?;
     Some(
-        match first(
-            span,
-            &["server.port", "net.peer.port", "net.sock.peer.port"],
-        ) {
+        match span.first_tag(&["server.port", "net.peer.port", "net.sock.peer.port"]) {
             Some(port) if !host.contains(':') => format!("{host}:{port}"),
             _ => host.to_string(),
         },
@@ -73,9 +63,9 @@ pub fn peer(span: &Span) -> Option<String> {
 /// The database call a span records: it must carry a statement, or a
 /// database system, name or instance.
 pub fn db_call(span: &Span) -> Option<DbCall<'_>> {
-    let statement = first(span, &["db.statement", "db.query.text", "sql.query"]);
-    let system = first(span, &["db.system", "db.system.name", "db.type"]);
-    let name = first(span, &["db.instance", "db.name", "db.namespace"]);
+    let statement = span.first_tag(&["db.statement", "db.query.text", "sql.query"]);
+    let system = span.first_tag(&["db.system", "db.system.name", "db.type"]);
+    let name = span.first_tag(&["db.instance", "db.name", "db.namespace"]);
     if statement.is_none() && system.is_none() && name.is_none() {
         return None;
     }

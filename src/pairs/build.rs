@@ -216,8 +216,12 @@ fn prevalidated(relation: &str) -> bool {
 
 /// Builds the pair file from `relations` (each with two symbol columns
 /// first), in relation order, pairs sorted. Unknown relations are an error.
-pub fn build(program: &Program, db: &Database, relations: &[String]) -> Result<PairFile, String> {
-    let index = TraceIndex::new(db);
+pub fn build(
+    program: &Program,
+    db: &Database,
+    index: &TraceIndex<'_>,
+    relations: &[String],
+) -> Result<PairFile, String> {
     let conflicts = conflicts(program, db);
     let mut file = PairFile {
         version: 1,
@@ -283,8 +287,11 @@ pub fn build(program: &Program, db: &Database, relations: &[String]) -> Result<P
 /// Request span ids in flow order, numbered as MicroRacer numbers them:
 /// flows (from `request(R, F, H)` or `mr_request(R, F)`) by first start
 /// time, requests within a flow by start time.
-pub fn flow_numbers(program: &Program, db: &Database) -> BTreeMap<String, (usize, usize)> {
-    let index = TraceIndex::new(db);
+pub fn flow_numbers(
+    program: &Program,
+    db: &Database,
+    index: &TraceIndex<'_>,
+) -> BTreeMap<String, (usize, usize)> {
     let rel = program
         .relation_by_name("request")
         .or_else(|| program.relation_by_name("mr_request"));
