@@ -459,6 +459,7 @@ fn max_tuples_stops_a_runaway_program() {
     let limits = Limits {
         max_tuples: Some(1000),
         timeout: None,
+        ..Limits::default()
     };
     let err = engine::eval(&program, FactDb::default(), &inputs, &limits).unwrap_err();
     assert!(
@@ -480,6 +481,7 @@ fn timeout_stops_evaluation() {
     let limits = Limits {
         max_tuples: None,
         timeout: Some(Duration::ZERO),
+        ..Limits::default()
     };
     let err = engine::eval(&program, FactDb::default(), &inputs, &limits).unwrap_err();
     assert!(matches!(err, EngineError::Timeout { .. }), "{err}");

@@ -4,6 +4,9 @@
 //! recursion, negation and aggregates; and crepe, a compiled Datalog, on
 //! random graphs for transitive closure and a negation shape.
 
+mod common;
+use common::random_program::{pick, program_text, RELS};
+
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
@@ -164,74 +167,6 @@ fn eval(e: &Expr, b: &[Option<i64>]) -> Option<i64> {
         }
         other => panic!("not generated: {other:?}"),
     }
-}
-
-/// Relations: inputs e0, e1 (layer 0); r1, r2 (layer 1, may recurse
-/// through each other); r3 (layer 2); r4 (layer 3). Positive atoms read
-/// any layer up to the head's; negation and aggregates only lower ones.
-const RELS: [(&str, u8); 6] = [
-    ("e0", 0),
-    ("e1", 0),
-    ("r1", 1),
-    ("r2", 1),
-    ("r3", 2),
-    ("r4", 3),
-];
-
-fn pick(choice: u8, below_or_at: u8, strict: bool) -> &'static str {
-    let ok: Vec<&str> = RELS
-        .iter()
-        .filter(|(_, l)| {
-            if strict {
-                *l < below_or_at
-            } else {
-                *l <= below_or_at
-            }
-        })
-        .map(|(n, _)| *n)
-        .collect();
-    ok[choice as usize % ok.len()]
-}
-
-fn rule_text(t: u8, h: u8, a: u8, b: u8) -> String {
-    let (head, layer) = RELS[2 + (h as usize % 4)];
-    let p1 = pick(a, layer, false);
-    let p2 = pick(b, layer, false);
-    let n1 = pick(b, layer, true);
-    match t % 15 {
-        0 => format!("{head}(X, Y) :- {p1}(X, Y)."),
-        1 => format!("{head}(X, Z) :- {p1}(X, Y), {p2}(Y, Z)."),
-        2 => format!("{head}(Y, X) :- {p1}(X, Y)."),
-        3 => format!("{head}(X, Y) :- {p1}(X, Y), !{n1}(X, Y)."),
-        4 => format!("{head}(X, Y) :- {p1}(X, Y), X < Y."),
-        5 => format!("{head}(X, Z) :- {p1}(X, Y), Z = Y + 1, Z < 5."),
-        6 => format!("{head}(X, C) :- {p1}(X, _), C = count : {{ {n1}(X, _) }}."),
-        7 => format!("{head}(X, S) :- {p1}(X, _), S = sum Y : {{ {n1}(X, Y) }}."),
-        8 => format!("{head}(X, M) :- {p1}(X, _), M = min Y : {{ {n1}(X, Y) }}."),
-        9 => format!("{head}(X, M) :- {p1}(_, X), M = max Y : {{ {n1}(Y, X) }}."),
-        10 => format!("{head}(X, Y) :- {p1}(X, Y), {p2}(X, Y), X != 2."),
-        11 => format!("{head}(X, X) :- {p1}(X, _), !{n1}(_, X)."),
-        12 => format!("{head}(X, Z) :- {p1}(X, Y), {p2}(Z, Y), X != Z."),
-        13 => format!("{head}(X, Y) :- {p1}(X, Y) ; {p2}(Y, X)."),
-        _ => format!("{head}({}, {}).", a % 5, b % 5),
-    }
-}
-
-fn program_text(rules: &[(u8, u8, u8, u8)]) -> String {
-    let mut s = String::new();
-    for (name, layer) in RELS {
-        s.push_str(&format!(".decl {name}(a: number, b: number)\n"));
-        if layer == 0 {
-            s.push_str(&format!(".input {name}\n"));
-        } else {
-            s.push_str(&format!(".output {name}\n"));
-        }
-    }
-    for &(t, h, a, b) in rules {
-        s.push_str(&rule_text(t, h, a, b));
-        s.push('\n');
-    }
-    s
 }
 
 fn inputs(

@@ -34,6 +34,7 @@ pub fn run(args: &EvalArgs) -> i32 {
     let limits = Limits {
         max_tuples: args.max_tuples,
         timeout: args.timeout.map(Duration::from_secs_f64),
+        ..Limits::default()
     };
     let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits) {
         Ok(done) => done,

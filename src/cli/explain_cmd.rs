@@ -47,8 +47,11 @@ pub fn run(args: &ExplainArgs) -> i32 {
         stats: false,
     };
     let (facts, facts_dirs, failed) = eval_cmd::load_facts(&input);
-    let (result, problems) =
-        engine::eval_with_dirs(&program, facts, &facts_dirs, &Limits::default());
+    let limits = Limits {
+        provenance: true,
+        ..Limits::default()
+    };
+    let (result, problems) = engine::eval_with_dirs(&program, facts, &facts_dirs, &limits);
     let failed = failed | inputs::report(&problems, false);
     let db = match result {
         Ok(db) => db,
@@ -102,10 +105,10 @@ pub fn run(args: &ExplainArgs) -> i32 {
         let wanted_count = explain::matching(&mut ctx, &query).len().min(args.limit);
         let proofs = explain::explain(&mut ctx, &query, args.limit);
         if proofs.len() < wanted_count {
-            // The engine derived it but re-derivation disagrees: say so
-            // rather than claim it is not derived.
+            // The engine derived it but its recorded proof does not
+            // re-check: say so rather than claim it is not derived.
             eprintln!(
-                "error: {} of {wanted_count} matching tuples could not be re-derived from the final relations (a bug in explain; please report it)",
+                "error: {} of {wanted_count} matching tuples have no proof that re-checks against the rules (a bug in the engine or explain; please report it)",
                 wanted_count - proofs.len()
             );
             return EXIT_ERROR;

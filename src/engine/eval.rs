@@ -18,6 +18,7 @@ use super::exec::{Exec, Sink};
 use super::expr::{Env, Regexes};
 use super::input::InputFacts;
 use super::plan::{Plan, Planner};
+use super::provenance::Recorder;
 use super::row::{Delta, RowVar};
 use super::store::Store;
 use super::value::parse_cell;
@@ -34,6 +35,8 @@ struct State<'p> {
     limits: Limits,
     deadline: Option<Instant>,
     stats: Stats,
+    /// Set when provenance is recorded.
+    prov: Option<Recorder>,
 }
 
 /// Evaluates `program` over the base facts `facts` and the `.input` rows
@@ -81,6 +84,7 @@ pub fn eval(
         limits: limits.clone(),
         deadline: limits.timeout.map(|t| started + t),
         stats: Stats::default(),
+        prov: limits.provenance.then(|| Recorder::new(program)),
     };
     for stratum in &program.strata {
         state.stratum(stratum)?;
@@ -97,6 +101,7 @@ pub fn eval(
             .collect(),
         symbols: state.symbols,
         stats: state.stats,
+        provenance: state.prov.map(Recorder::finish),
     })
 }
 
@@ -219,9 +224,16 @@ impl State<'_> {
             for &rel in &stratum.relations {
                 let (cells, rows) = seeds.remove(&rel).unwrap_or_default();
                 let store = &mut self.stores[rel.0 as usize];
-                let (cells, len) = dedup_rows(cells, store.arity, rows);
+                let arity = store.arity;
+                if let Some(rec) = &mut self.prov {
+                    rec.stage(rel, &cells, rows, arity);
+                }
+                let (cells, len) = dedup_rows(cells, arity, rows);
                 for i in 0..len {
-                    store.push(&cells[i * store.arity..(i + 1) * store.arity]);
+                    store.push(&cells[i * arity..(i + 1) * arity]);
+                }
+                if let Some(rec) = &mut self.prov {
+                    rec.commit(rel, len, |i| &cells[i * arity..(i + 1) * arity]);
                 }
                 self.count(len, rel)?;
             }
@@ -248,16 +260,24 @@ impl State<'_> {
             .collect();
         for (rel, var) in &vars {
             let (cells, rows) = seeds.remove(rel).unwrap_or_default();
-            var.insert(&cells, self.stores[rel.0 as usize].arity, rows);
+            let arity = self.stores[rel.0 as usize].arity;
+            if let Some(rec) = &mut self.prov {
+                rec.stage(*rel, &cells, rows, arity);
+            }
+            var.insert(&cells, arity, rows);
         }
         while iteration.changed() {
             self.stats.iterations += 1;
             // The round's delta joins the full relations (and their indexes).
             for &rel in &stratum.relations {
                 let store = &mut self.stores[rel.0 as usize];
+                let prov = &mut self.prov;
                 let n = vars[&rel].with_recent(|recent| {
                     for i in 0..recent.len() {
                         store.push(recent.row(i, store.arity));
+                    }
+                    if let Some(rec) = prov {
+                        rec.commit(rel, recent.len(), |i| recent.row(i, store.arity));
                     }
                     recent.len()
                 });
@@ -271,7 +291,11 @@ impl State<'_> {
                 vars[&delta_rel].with_recent(|recent| self.run_plan(plan, recent, cells, rows))?;
             }
             for (rel, (cells, rows)) in out {
-                vars[&rel].insert(&cells, self.stores[rel.0 as usize].arity, rows);
+                let arity = self.stores[rel.0 as usize].arity;
+                if let Some(rec) = &mut self.prov {
+                    rec.stage(rel, &cells, rows, arity);
+                }
+                vars[&rel].insert(&cells, arity, rows);
             }
         }
         Ok(())
@@ -307,15 +331,32 @@ impl State<'_> {
             self.deadline,
             row_cap,
         );
-        let result = exec.run(
-            &plan.steps,
-            &mut regs,
-            &mut Sink::Rows {
-                args: &plan.head_args,
-                out,
-                rows,
-            },
-        );
+        let result = match &mut self.prov {
+            None => exec.run::<false>(
+                &plan.steps,
+                &mut regs,
+                &mut Sink::Rows {
+                    args: &plan.head_args,
+                    out,
+                    rows,
+                },
+            ),
+            Some(rec) => {
+                let (recs, stride) = rec.sink(plan.head);
+                exec.trail = vec![0; stride - 1];
+                exec.run::<true>(
+                    &plan.steps,
+                    &mut regs,
+                    &mut Sink::Traced {
+                        args: &plan.head_args,
+                        out,
+                        rows,
+                        recs,
+                        rule: plan.rule.0,
+                    },
+                )
+            }
+        };
         result.map_err(|stop| self.stopped(stop, plan.head))
     }
 

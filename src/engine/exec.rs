@@ -26,6 +26,15 @@ pub enum Sink<'s> {
         out: &'s mut Vec<u64>,
         rows: &'s mut usize,
     },
+    /// Head tuples as in `Rows`, each followed in `recs` by its provenance
+    /// record: `rule`, then the trail (see [`Exec::trail`]).
+    Traced {
+        args: &'s [CExpr],
+        out: &'s mut Vec<u64>,
+        rows: &'s mut usize,
+        recs: &'s mut Vec<u32>,
+        rule: u32,
+    },
     /// One aggregate's accumulator and target.
     Agg {
         acc: &'s mut Acc,
@@ -43,6 +52,9 @@ pub struct Exec<'a, 'e> {
     pub deadline: Option<Instant>,
     /// Stops the run once `rows` in a `Rows` sink exceed it.
     pub row_cap: usize,
+    /// With provenance: the store row each positive body atom matched, by
+    /// [`AtomStep::slot`]; written only by `run::<true>`.
+    pub trail: Vec<u32>,
     ticks: u32,
 }
 
@@ -62,6 +74,7 @@ impl<'a, 'e> Exec<'a, 'e> {
             memos,
             deadline,
             row_cap,
+            trail: Vec::new(),
             ticks: 0,
         }
     }
@@ -78,12 +91,19 @@ impl<'a, 'e> Exec<'a, 'e> {
         Ok(())
     }
 
-    pub fn run(&mut self, steps: &[Step], regs: &mut [u64], sink: &mut Sink) -> Result<(), Stop> {
+    /// Runs `steps`; with `TRACK`, atoms note their matched rows in the
+    /// trail (compiled out otherwise, so untracked runs pay nothing).
+    pub fn run<const TRACK: bool>(
+        &mut self,
+        steps: &[Step],
+        regs: &mut [u64],
+        sink: &mut Sink,
+    ) -> Result<(), Stop> {
         let Some((step, rest)) = steps.split_first() else {
             return self.emit(regs, sink);
         };
         match step {
-            Step::Atom(a) => self.atom(a, rest, regs, sink),
+            Step::Atom(a) => self.atom::<TRACK>(a, rest, regs, sink),
             Step::Neg(n) => {
                 let store = &self.stores[n.rel.0 as usize];
                 let present = if n.cols.is_empty() {
@@ -94,12 +114,12 @@ impl<'a, 'e> Exec<'a, 'e> {
                 if present {
                     Ok(())
                 } else {
-                    self.run(rest, regs, sink)
+                    self.run::<TRACK>(rest, regs, sink)
                 }
             }
             Step::Filter(c) => {
                 if self.env.test(c, regs) {
-                    self.run(rest, regs, sink)
+                    self.run::<TRACK>(rest, regs, sink)
                 } else {
                     Ok(())
                 }
@@ -107,7 +127,7 @@ impl<'a, 'e> Exec<'a, 'e> {
             Step::Bind(reg, e) => match self.env.eval(e, regs) {
                 Some(v) => {
                     regs[*reg] = v;
-                    self.run(rest, regs, sink)
+                    self.run::<TRACK>(rest, regs, sink)
                 }
                 None => Ok(()),
             },
@@ -118,7 +138,9 @@ impl<'a, 'e> Exec<'a, 'e> {
                     None => {
                         let mut acc = Acc::new(g.op, g.target_ty);
                         let mut inner = regs.to_vec();
-                        self.run(
+                        // An aggregate is a leaf of a proof: its body's
+                        // rows are not part of the record.
+                        self.run::<false>(
                             &g.body,
                             &mut inner,
                             &mut Sink::Agg {
@@ -134,7 +156,7 @@ impl<'a, 'e> Exec<'a, 'e> {
                 match value {
                     Some(v) => {
                         regs[g.result] = v;
-                        self.run(rest, regs, sink)
+                        self.run::<TRACK>(rest, regs, sink)
                     }
                     None => Ok(()),
                 }
@@ -142,7 +164,7 @@ impl<'a, 'e> Exec<'a, 'e> {
         }
     }
 
-    fn atom(
+    fn atom<const TRACK: bool>(
         &mut self,
         a: &AtomStep,
         rest: &[Step],
@@ -153,31 +175,35 @@ impl<'a, 'e> Exec<'a, 'e> {
         let store = &stores[a.rel.0 as usize];
         if a.delta {
             let delta = self.delta;
+            // The delta is the last rows of the store (pushed at the
+            // round's start), which numbers them for provenance.
+            let first = store.len() - delta.len();
             for i in 0..delta.len() {
                 let row = delta.row(i, store.arity);
                 self.tick()?;
                 if keys_match(a, row, regs) {
-                    self.bind_and_run(a, row, rest, regs, sink)?;
+                    self.bind_and_run::<TRACK>(a, (first + i) as u32, row, rest, regs, sink)?;
                 }
             }
         } else if a.key_cols.is_empty() {
             for i in 0..store.len() {
                 self.tick()?;
-                self.bind_and_run(a, store.row(i), rest, regs, sink)?;
+                self.bind_and_run::<TRACK>(a, i as u32, store.row(i), rest, regs, sink)?;
             }
         } else {
             let ids = with_key(&a.key, regs, |key| store.lookup(&a.key_cols, key));
             for &id in ids {
                 self.tick()?;
-                self.bind_and_run(a, store.row(id as usize), rest, regs, sink)?;
+                self.bind_and_run::<TRACK>(a, id, store.row(id as usize), rest, regs, sink)?;
             }
         }
         Ok(())
     }
 
-    fn bind_and_run(
+    fn bind_and_run<const TRACK: bool>(
         &mut self,
         a: &AtomStep,
+        id: u32,
         row: &[u64],
         rest: &[Step],
         regs: &mut [u64],
@@ -189,25 +215,31 @@ impl<'a, 'e> Exec<'a, 'e> {
         for &(col, reg) in &a.binds {
             regs[reg] = row[col];
         }
-        self.run(rest, regs, sink)
+        if TRACK {
+            self.trail[a.slot] = id;
+        }
+        self.run::<TRACK>(rest, regs, sink)
     }
 
     fn emit(&mut self, regs: &[u64], sink: &mut Sink) -> Result<(), Stop> {
         match sink {
             Sink::Rows { args, out, rows } => {
-                let mark = out.len();
-                for e in args.iter() {
-                    match self.env.eval(e, regs) {
-                        Some(v) => out.push(v),
-                        None => {
-                            out.truncate(mark);
-                            return Ok(());
-                        }
-                    }
+                if self.push_head(args, out, regs) {
+                    self.count(rows)?;
                 }
-                **rows += 1;
-                if **rows > self.row_cap {
-                    return Err(Stop::MaxTuples);
+                Ok(())
+            }
+            Sink::Traced {
+                args,
+                out,
+                rows,
+                recs,
+                rule,
+            } => {
+                if self.push_head(args, out, regs) {
+                    recs.push(*rule);
+                    recs.extend_from_slice(&self.trail);
+                    self.count(rows)?;
                 }
                 Ok(())
             }
@@ -223,6 +255,32 @@ impl<'a, 'e> Exec<'a, 'e> {
                 Ok(())
             }
         }
+    }
+}
+
+impl Exec<'_, '_> {
+    /// Appends the head tuple to `out`; false (and nothing appended) when
+    /// a head expression has no value.
+    fn push_head(&mut self, args: &[CExpr], out: &mut Vec<u64>, regs: &[u64]) -> bool {
+        let mark = out.len();
+        for e in args {
+            match self.env.eval(e, regs) {
+                Some(v) => out.push(v),
+                None => {
+                    out.truncate(mark);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn count(&self, rows: &mut usize) -> Result<(), Stop> {
+        *rows += 1;
+        if *rows > self.row_cap {
+            return Err(Stop::MaxTuples);
+        }
+        Ok(())
     }
 }
 

@@ -27,6 +27,7 @@ mod exec;
 pub(crate) mod expr;
 pub mod input;
 mod plan;
+pub mod provenance;
 mod row;
 mod store;
 pub mod value;
@@ -38,18 +39,22 @@ use std::time::Duration;
 
 pub use eval::eval;
 pub use input::{read_inputs, InputFacts, InputFile};
+pub use provenance::{Derivation, Provenance};
 
 use crate::facts::{FactDb, Symbols};
 use crate::lang::program::{Program, RelId, Value};
 use store::Store;
 
-/// Stops a runaway program.
+/// Stops a runaway program; says what to record on the way.
 #[derive(Clone, Debug, Default)]
 pub struct Limits {
     /// Most derived tuples (over all relations) before evaluation stops.
     pub max_tuples: Option<u64>,
     /// Longest evaluation before it stops.
     pub timeout: Option<Duration>,
+    /// Record each derived tuple's first derivation ([`Database::provenance`]),
+    /// for `explain`; off, evaluation costs what it did without it.
+    pub provenance: bool,
 }
 
 /// Why a plan run was cut short.
@@ -121,6 +126,8 @@ pub struct Database {
     relations: Vec<Store>,
     pub symbols: Symbols,
     pub stats: Stats,
+    /// Each derived tuple's first derivation, when [`Limits::provenance`] asked.
+    pub provenance: Option<Provenance>,
 }
 
 impl Database {
@@ -130,6 +137,11 @@ impl Database {
 
     pub fn is_empty(&self, rel: RelId) -> bool {
         self.len(rel) == 0
+    }
+
+    /// Row `i` as stored; provenance names body tuples this way.
+    pub fn row(&self, rel: RelId, i: usize) -> &[u64] {
+        self.relations[rel.0 as usize].row(i)
     }
 
     /// Rows as stored (no particular order).

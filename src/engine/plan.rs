@@ -15,6 +15,7 @@ use crate::facts::{Symbols, Type};
 use crate::lang::program::{AggOp, Atom, Literal, Program, RelId, Rule, RuleId, Term};
 
 use super::expr::{CCond, CExpr};
+use super::provenance;
 use super::value::const_cell;
 
 /// A value a lookup key or a check compares against.
@@ -38,6 +39,9 @@ pub struct AtomStep {
     pub binds: Vec<(usize, usize)>,
     /// (column, earlier column): a variable written twice in the atom.
     pub checks: Vec<(usize, usize)>,
+    /// The atom's place among the positive atoms of its body, in body
+    /// order: where provenance notes the row it matched.
+    pub slot: usize,
 }
 
 /// `!r(X, _)`: holds when no row of `rel` has `key` in `cols`.
@@ -74,8 +78,7 @@ pub enum Step {
 /// One rule (or, for a recursive rule, one semi-naive variant of it).
 #[derive(Clone, Debug)]
 pub struct Plan {
-    /// Kept for provenance: which rule a derived tuple came from.
-    #[allow(dead_code)]
+    /// Which rule a derived tuple came from, for provenance.
     pub rule: RuleId,
     pub head: RelId,
     pub head_args: Vec<CExpr>,
@@ -179,7 +182,13 @@ impl Planner<'_> {
             let Literal::Positive(atom) = &body[i] else {
                 unreachable!("atoms holds positive literals only")
             };
-            steps.push(Step::Atom(self.atom_step(atom, bound, driver == Some(i))));
+            let slot = provenance::positive_atoms(&body[..i]);
+            steps.push(Step::Atom(self.atom_step(
+                atom,
+                bound,
+                driver == Some(i),
+                slot,
+            )));
             self.place_ready(rule, body, &mut others, bound, &mut steps)?;
         }
         if let Some(&i) = others.first() {
@@ -216,10 +225,11 @@ impl Planner<'_> {
             .unwrap_or(0)
     }
 
-    fn atom_step(&mut self, atom: &Atom, bound: &mut [bool], delta: bool) -> AtomStep {
+    fn atom_step(&mut self, atom: &Atom, bound: &mut [bool], delta: bool, slot: usize) -> AtomStep {
         let mut step = AtomStep {
             rel: atom.relation,
             delta,
+            slot,
             key_cols: Vec::new(),
             key: Vec::new(),
             binds: Vec::new(),

@@ -1,16 +1,19 @@
 //! `rulecheck explain`: why a tuple was derived (its proof tree, down to
 //! the trace spans of the base facts) and why one was not (how far each
-//! rule got). The engine records no provenance; everything here is rebuilt
-//! from the final relations by re-deriving, so it costs nothing when
-//! nobody asks.
+//! rule got). Proofs come from the provenance the engine records when
+//! asked (`Limits::provenance`); a database evaluated without it (a
+//! library caller's) is explained by re-deriving from the final relations
+//! instead. Why-not answers are always computed from the final relations.
 //!
 //! Code map: `query` parses the tuple pattern, `solve` walks a rule body
-//! over the final relations, `prove` finds minimal-height proofs,
-//! `why_not` reports failing rules, `source` finds where a span came from,
-//! `render` writes text, JSON and Graphviz.
+//! over the final relations, `recorded` reads proofs from provenance,
+//! `prove` finds minimal-height proofs by re-derivation, `why_not` reports
+//! failing rules, `source` finds where a span came from, `render` writes
+//! text, JSON and Graphviz, `summary` puts a proof on one line.
 
 pub mod prove;
 pub mod query;
+pub mod recorded;
 pub mod render;
 pub mod solve;
 pub mod source;
@@ -59,14 +62,25 @@ pub fn matching(ctx: &mut Ctx<'_>, q: &Query) -> Vec<Vec<u64>> {
     rows
 }
 
-/// Proofs of up to `limit` tuples matching the query.
+/// Proofs of up to `limit` tuples matching the query (fewer when a proof
+/// cannot be had, which is a bug the caller reports): recorded when the
+/// database has provenance, else re-derived.
 pub fn explain(ctx: &mut Ctx<'_>, q: &Query, limit: usize) -> Vec<Node> {
-    let rows = matching(ctx, q);
-    let mut prover = Prover::new(ctx);
-    rows.iter()
-        .take(limit)
-        .filter_map(|t| prover.prove(q.relation, t))
-        .collect()
+    let mut rows = matching(ctx, q);
+    rows.truncate(limit);
+    let db = ctx.db;
+    match &db.provenance {
+        Some(prov) => rows
+            .iter()
+            .filter_map(|t| recorded::proof(ctx, prov, q.relation, t))
+            .collect(),
+        None => {
+            let mut prover = Prover::new(ctx);
+            rows.iter()
+                .filter_map(|t| prover.prove(q.relation, t))
+                .collect()
+        }
+    }
 }
 
 /// Whether `rel` is derived by rules (rather than only read).

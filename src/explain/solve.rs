@@ -39,7 +39,8 @@ impl State {
         self.bound[v.0 as usize].then(|| self.regs[v.0 as usize])
     }
 
-    fn bind(&mut self, v: VarId, cell: u64) -> bool {
+    /// Binds `v` to `cell`, or checks it already has that value.
+    pub fn bind(&mut self, v: VarId, cell: u64) -> bool {
         let i = v.0 as usize;
         if self.bound[i] {
             self.regs[i] == cell
@@ -68,7 +69,6 @@ pub struct Ctx<'a> {
     /// A copy: functors may intern new strings, the database stays as it is.
     pub symbols: Symbols,
     regexes: Regexes,
-    rows: FxHashMap<RelId, Vec<&'a [u64]>>,
     indexes: FxHashMap<(RelId, Vec<usize>), Index>,
     /// Set while a why-not walk runs.
     pub deepest: Option<Deepest>,
@@ -82,7 +82,6 @@ impl<'a> Ctx<'a> {
             db,
             symbols: db.symbols.clone(),
             regexes: Regexes::default(),
-            rows: FxHashMap::default(),
             indexes: FxHashMap::default(),
             deepest: None,
             rules_by_relation: (0..program.rules.len() as u32).map(RuleId).fold(
@@ -108,26 +107,44 @@ impl<'a> Ctx<'a> {
     /// Rows of `rel` whose columns `cols` hold `key`.
     pub fn lookup(&mut self, rel: RelId, cols: &[usize], key: &[u64]) -> Vec<&'a [u64]> {
         let db = self.db;
-        let rows = self
-            .rows
-            .entry(rel)
-            .or_insert_with(|| db.rows(rel).collect());
+        self.row_ids(rel, cols, key)
+            .into_iter()
+            .map(|i| db.row(rel, i as usize))
+            .collect()
+    }
+
+    /// Row numbers (as stored, which provenance uses) of the rows of `rel`
+    /// whose columns `cols` hold `key`.
+    pub fn row_ids(&mut self, rel: RelId, cols: &[usize], key: &[u64]) -> Vec<u32> {
+        let db = self.db;
         if cols.is_empty() {
-            return rows.clone();
+            return (0..db.len(rel) as u32).collect();
         }
-        let rows_ref: &Vec<&'a [u64]> = rows;
         let index = self.indexes.entry((rel, cols.to_vec())).or_insert_with(|| {
             let mut index = Index::default();
-            for (i, row) in rows_ref.iter().enumerate() {
+            for (i, row) in db.rows(rel).enumerate() {
                 let k = cols.iter().map(|&c| row[c]).collect();
                 index.entry(k).or_default().push(i as u32);
             }
             index
         });
-        match index.get(key) {
-            Some(ids) => ids.iter().map(|&i| rows_ref[i as usize]).collect(),
-            None => Vec::new(),
+        index.get(key).cloned().unwrap_or_default()
+    }
+
+    /// The row number of `tuple` in `rel`, if it is there.
+    pub fn row_number(&mut self, rel: RelId, tuple: &[u64]) -> Option<usize> {
+        let cols: Vec<usize> = (0..tuple.len()).collect();
+        let ids = self.row_ids(rel, &cols, tuple);
+        match tuple.len() {
+            // A nullary relation holds at most its one empty row.
+            0 => (!self.db.is_empty(rel)).then_some(0),
+            _ => ids.first().map(|&i| i as usize),
         }
+    }
+
+    /// A constant as a cell (interning a new symbol in the copy).
+    pub fn const_cell(&mut self, v: &crate::lang::program::Value) -> u64 {
+        const_cell(v, &mut self.symbols)
     }
 
     /// Whether the tuple is in the final relation.

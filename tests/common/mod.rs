@@ -2,6 +2,8 @@
 //! `.facts` files it writes, find `../shared` when it is there.
 #![allow(dead_code)]
 
+pub mod random_program;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
