@@ -1,7 +1,8 @@
 //! `rulecheck eval`: read traces (or facts folders), load the rules (the
 //! standard library when no `-r` is given), evaluate, print every `.output`
-//! relation and every invariant violation. Exit 0 clean, 1 violations,
-//! 2 input/rule/evaluation errors (2 wins over 1).
+//! relation and every invariant violation (with `--explain`, its proof
+//! tree from provenance recorded during evaluation). Exit 0 clean,
+//! 1 violations, 2 input/rule/evaluation errors (2 wins over 1).
 //!
 //! An input folder that holds `.facts` files and no trace file is a facts
 //! folder, as `rulecheck facts -o DIR` writes it (Soufflé layout): its
@@ -34,7 +35,7 @@ pub fn run(args: &EvalArgs) -> i32 {
     let limits = Limits {
         max_tuples: args.max_tuples,
         timeout: args.timeout.map(Duration::from_secs_f64),
-        ..Limits::default()
+        provenance: args.explain,
     };
     let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits) {
         Ok(done) => done,
@@ -56,7 +57,10 @@ pub fn run(args: &EvalArgs) -> i32 {
     } else {
         Format::Tsv
     });
-    let report = eval_output::Report::new(&program, &db);
+    let mut report = eval_output::Report::new(&program, &db);
+    if args.explain {
+        report.add_proofs(&program, &db);
+    }
     // Stdout is line-buffered: without this, every row is a write(2),
     // a fifth of the time when the conflict rules print 8.6M rows.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

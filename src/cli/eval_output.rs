@@ -2,7 +2,9 @@
 //! invariant violation with its message, as an aligned table, TSV, CSV or
 //! JSON; one `<relation>.csv` per output in Soufflé's layout; a JUnit
 //! report with one test case per invariant. Rows come sorted (symbols by
-//! text) so that two runs print the same.
+//! text) so that two runs print the same. With `--explain`, each violation
+//! carries its proof tree (text under the violation line, the proof JSON
+//! of docs/explain.md in `--format json`, a `proof` column in CSV).
 
 use std::fs;
 use std::io::{self, Write};
@@ -12,6 +14,7 @@ use clap::ValueEnum;
 use serde_json::{json, Map, Value as Json};
 
 use crate::engine::Database;
+use crate::explain::{self, render, Ctx};
 use crate::facts::tsv;
 use crate::lang::program::{Program, RelId, Value};
 
@@ -37,6 +40,14 @@ struct Section {
 struct Violations {
     message: String,
     section: Section,
+    /// With `--explain`: one per row, in row order.
+    proofs: Vec<Proof>,
+}
+
+/// A violation's proof, rendered both ways (violations are few).
+struct Proof {
+    text: String,
+    json: Json,
 }
 
 pub struct Report {
@@ -62,8 +73,37 @@ impl Report {
                 .map(|inv| Violations {
                     message: inv.message.clone(),
                     section: section(inv.relation),
+                    proofs: Vec::new(),
                 })
                 .collect(),
+        }
+    }
+
+    /// Adds each violation's proof, from the provenance `db` recorded
+    /// (re-derived when it has none).
+    pub fn add_proofs(&mut self, program: &Program, db: &Database) {
+        let mut ctx = Ctx::new(program, db);
+        for (inv, v) in program.invariants.iter().zip(&mut self.invariants) {
+            // `sorted_rows` is the order `values` gave the section's rows.
+            v.proofs = db
+                .sorted_rows(program, inv.relation)
+                .into_iter()
+                .map(|row| match explain::proof(&mut ctx, inv.relation, row) {
+                    Some(node) => {
+                        let mut text = String::new();
+                        render::text(&mut ctx, &node, 1, &mut text);
+                        Proof {
+                            text,
+                            json: render::json(&mut ctx, &node),
+                        }
+                    }
+                    None => Proof {
+                        text: "  (no proof re-checks against the rules: a bug, please report it)\n"
+                            .into(),
+                        json: Json::Null,
+                    },
+                })
+                .collect();
         }
     }
 
@@ -108,14 +148,19 @@ impl Report {
                     }
                 }
                 if self.violation_count() > 0 {
+                    let explained = self.invariants.iter().any(|i| !i.proofs.is_empty());
                     write!(out, "# violations\r\n")?;
-                    write_csv_row(out, ["invariant", "message", "tuple"].into_iter())?;
+                    let header = ["invariant", "message", "tuple", "proof"];
+                    write_csv_row(out, header[..3 + explained as usize].iter().copied())?;
                     for inv in &self.invariants {
-                        for row in &inv.section.rows {
+                        for (i, row) in inv.section.rows.iter().enumerate() {
                             let tuple = tuple_text(&inv.section.name, row);
+                            let proof = inv.proofs.get(i).map(|p| p.text.as_str());
                             write_csv_row(
                                 out,
-                                [inv.section.name.as_str(), &inv.message, &tuple].into_iter(),
+                                [inv.section.name.as_str(), &inv.message, &tuple]
+                                    .into_iter()
+                                    .chain(proof),
                             )?;
                         }
                     }
@@ -128,13 +173,16 @@ impl Report {
     /// One line per violating tuple: `violation: <message>: rel("a", 1)`.
     fn write_violations(&self, out: &mut impl Write) -> io::Result<()> {
         for inv in &self.invariants {
-            for row in &inv.section.rows {
+            for (i, row) in inv.section.rows.iter().enumerate() {
                 writeln!(
                     out,
                     "violation: {}: {}",
                     inv.message,
                     tuple_text(&inv.section.name, row)
                 )?;
+                if let Some(p) = inv.proofs.get(i) {
+                    out.write_all(p.text.as_bytes())?;
+                }
             }
         }
         Ok(())
@@ -155,12 +203,16 @@ impl Report {
             .invariants
             .iter()
             .map(|inv| {
-                json!({
+                let mut v = json!({
                     "invariant": inv.section.name,
                     "message": inv.message,
                     "columns": inv.section.columns,
                     "tuples": inv.section.rows.iter().map(|r| r.iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
-                })
+                });
+                if !inv.proofs.is_empty() {
+                    v["proofs"] = inv.proofs.iter().map(|p| p.json.clone()).collect();
+                }
+                v
             })
             .collect();
         json!({ "outputs": outputs, "violations": violations })

@@ -113,6 +113,10 @@ pub struct EvalArgs {
     /// Stop (exit 2) when evaluation takes longer than SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<f64>,
+    /// Record provenance while evaluating and print each invariant violation's proof tree
+    /// under it (in --format json, each violation's "proofs"; in csv, a proof column).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Args, Debug)]

@@ -83,6 +83,17 @@ pub fn explain(ctx: &mut Ctx<'_>, q: &Query, limit: usize) -> Vec<Node> {
     }
 }
 
+/// The proof of one tuple: recorded when the database has provenance,
+/// else re-derived (`None`: the tuple is not in the database, or, a bug,
+/// no proof re-checks).
+pub fn proof(ctx: &mut Ctx<'_>, rel: RelId, tuple: &[u64]) -> Option<Node> {
+    let db = ctx.db;
+    match &db.provenance {
+        Some(prov) => recorded::proof(ctx, prov, rel, tuple),
+        None => Prover::new(ctx).prove(rel, tuple),
+    }
+}
+
 /// Whether `rel` is derived by rules (rather than only read).
 pub fn has_rules(ctx: &Ctx<'_>, rel: RelId) -> bool {
     !ctx.rules_of(rel).is_empty()

@@ -71,6 +71,12 @@ fn source_lines(s: &SpanSource) -> Vec<String> {
     if let Some((sys, inst, stmt)) = &s.sql {
         lines.push(format!("  SQL ({sys} {inst}): {}", one_line(stmt)));
     }
+    for (child, sys, inst, stmt) in &s.child_sql {
+        lines.push(format!(
+            "  SQL by child span {child} ({sys} {inst}): {}",
+            one_line(stmt)
+        ));
+    }
     lines
 }
 
@@ -157,6 +163,7 @@ fn source_json(s: &SpanSource) -> Json {
         "service": s.service, "operation": s.operation, "kind": s.kind,
         "sql": s.sql.as_ref().map(|(sys, inst, stmt)| json!({"system": sys, "instance": inst, "statement": stmt})),
         "http": s.http.as_ref().map(|(m, u, st)| json!({"method": m, "url": u, "status": st})),
+        "child_sql": s.child_sql.iter().map(|(span, sys, inst, stmt)| json!({"span": span, "system": sys, "instance": inst, "statement": stmt})).collect::<Vec<_>>(),
     })
 }
 

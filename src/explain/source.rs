@@ -1,8 +1,10 @@
 //! Where a base fact came from: for every span id among its columns, the
 //! trace file and position, trace, service, operation, and the SQL
-//! statement (parameters bound) or HTTP call the span made. Read from the
-//! `span_source`, `span`, `db` and `http` base relations, so explanations
-//! work on facts folders as well as traces.
+//! statement (parameters bound) or HTTP call the span made, and the SQL its
+//! direct child spans ran (an application span such as `withdrawal` runs
+//! its statement in a database client span below it). Read from the
+//! `span_source`, `span`, `parent`, `db` and `http` base relations, so
+//! explanations work on facts folders as well as traces.
 
 use crate::engine::value::render;
 use crate::facts::{Base, Type};
@@ -24,6 +26,9 @@ pub struct SpanSource {
     pub sql: Option<(String, String, String)>,
     /// (method, url, status)
     pub http: Option<(String, String, i64)>,
+    /// (child span, system, instance, statement) of the direct children
+    /// that ran SQL, in child id order.
+    pub child_sql: Vec<(String, String, String, String)>,
 }
 
 fn rel(b: Base) -> RelId {
@@ -57,6 +62,20 @@ impl Ctx<'_> {
         if let Some(r) = self.lookup(rel(Base::Http), &[0], &[cell]).first() {
             src.http = Some((self.text(r[1]), self.text(r[2]), r[3] as i64));
         }
+        for child in self.lookup(rel(Base::Parent), &[1], &[cell]) {
+            for r in self.lookup(rel(Base::Db), &[0], &[child[0]]) {
+                // Connection-level spans (commit, close) carry no statement.
+                if !self.text(r[3]).is_empty() {
+                    src.child_sql.push((
+                        self.text(r[0]),
+                        self.text(r[1]),
+                        self.text(r[2]),
+                        self.text(r[3]),
+                    ));
+                }
+            }
+        }
+        src.child_sql.sort();
         Some(src)
     }
 
