@@ -11,8 +11,8 @@ use std::path::Path;
 use clap::ValueEnum;
 use serde_json::{json, Map, Value as Json};
 
-use crate::engine::Database;
-use crate::facts::tsv;
+use crate::engine::{value, Database};
+use crate::facts::{tsv, Type};
 use crate::lang::program::{Program, RelId, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -27,31 +27,60 @@ pub enum Format {
     Json,
 }
 
-/// An output relation or an invariant, rendered.
-struct Section {
+/// An output relation or an invariant: its rows, sorted, still as cells.
+/// Cells become text only as they are written: a million-row output held
+/// as strings took gigabytes.
+struct Section<'a> {
     name: String,
     columns: Vec<String>,
-    rows: Vec<Vec<Value>>,
+    types: Vec<Type>,
+    rows: Vec<&'a [u64]>,
+    db: &'a Database,
 }
 
-struct Violations {
+impl Section<'_> {
+    fn values(&self, row: &[u64]) -> Vec<Value> {
+        row.iter()
+            .zip(&self.types)
+            .map(|(&c, &ty)| value::cell_value(ty, c, &self.db.symbols))
+            .collect()
+    }
+
+    /// One row as tab-separated, escaped text.
+    fn write_tsv_row(&self, out: &mut impl Write, row: &[u64]) -> io::Result<()> {
+        for (i, (&c, &ty)) in row.iter().zip(&self.types).enumerate() {
+            if i > 0 {
+                out.write_all(b"\t")?;
+            }
+            match ty {
+                Type::Symbol => tsv::write_escaped(out, self.db.symbols.resolve(c as u32))?,
+                _ => out.write_all(value::render(ty, c, &self.db.symbols).as_bytes())?,
+            }
+        }
+        out.write_all(b"\n")
+    }
+}
+
+struct Violations<'a> {
     message: String,
-    section: Section,
+    section: Section<'a>,
 }
 
-pub struct Report {
-    outputs: Vec<Section>,
-    invariants: Vec<Violations>,
+pub struct Report<'a> {
+    outputs: Vec<Section<'a>>,
+    invariants: Vec<Violations<'a>>,
 }
 
-impl Report {
-    pub fn new(program: &Program, db: &Database) -> Report {
+impl<'a> Report<'a> {
+    pub fn new(program: &Program, db: &'a Database) -> Report<'a> {
         let section = |rel: RelId| {
             let r = program.relation(rel);
             Section {
                 name: r.name.clone(),
                 columns: r.columns.iter().map(|c| c.name.clone()).collect(),
-                rows: db.values(program, rel),
+                types: r.types().collect(),
+                rows: db.sorted_rows(program, rel),
+                db,
             }
         };
         Report {
@@ -87,13 +116,7 @@ impl Report {
                 for s in &self.outputs {
                     writeln!(out, "# {}", s.name)?;
                     for row in &s.rows {
-                        for (i, v) in row.iter().enumerate() {
-                            if i > 0 {
-                                out.write_all(b"\t")?;
-                            }
-                            tsv::write_escaped(out, &text(v))?;
-                        }
-                        writeln!(out)?;
+                        s.write_tsv_row(out, row)?;
                     }
                 }
                 self.write_violations(out)
@@ -103,7 +126,7 @@ impl Report {
                     write!(out, "# {}\r\n", s.name)?;
                     write_csv_row(out, s.columns.iter().map(String::as_str))?;
                     for row in &s.rows {
-                        let cells: Vec<String> = row.iter().map(text).collect();
+                        let cells: Vec<String> = s.values(row).iter().map(text).collect();
                         write_csv_row(out, cells.iter().map(String::as_str))?;
                     }
                 }
@@ -112,7 +135,7 @@ impl Report {
                     write_csv_row(out, ["invariant", "message", "tuple"].into_iter())?;
                     for inv in &self.invariants {
                         for row in &inv.section.rows {
-                            let tuple = tuple_text(&inv.section.name, row);
+                            let tuple = tuple_text(&inv.section.name, &inv.section.values(row));
                             write_csv_row(
                                 out,
                                 [inv.section.name.as_str(), &inv.message, &tuple].into_iter(),
@@ -133,7 +156,7 @@ impl Report {
                     out,
                     "violation: {}: {}",
                     inv.message,
-                    tuple_text(&inv.section.name, row)
+                    tuple_text(&inv.section.name, &inv.section.values(row))
                 )?;
             }
         }
@@ -144,7 +167,7 @@ impl Report {
         let section = |s: &Section| {
             json!({
                 "columns": s.columns,
-                "rows": s.rows.iter().map(|r| r.iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                "rows": s.rows.iter().map(|r| s.values(r).iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
             })
         };
         let mut outputs = Map::new();
@@ -159,7 +182,7 @@ impl Report {
                     "invariant": inv.section.name,
                     "message": inv.message,
                     "columns": inv.section.columns,
-                    "tuples": inv.section.rows.iter().map(|r| r.iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "tuples": inv.section.rows.iter().map(|r| inv.section.values(r).iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -174,13 +197,7 @@ impl Report {
             let mut out =
                 io::BufWriter::new(fs::File::create(dir.join(format!("{}.csv", s.name)))?);
             for row in &s.rows {
-                for (i, v) in row.iter().enumerate() {
-                    if i > 0 {
-                        out.write_all(b"\t")?;
-                    }
-                    tsv::write_escaped(&mut out, &text(v))?;
-                }
-                out.write_all(b"\n")?;
+                s.write_tsv_row(&mut out, row)?;
             }
             out.flush()?;
         }
@@ -208,7 +225,7 @@ impl Report {
                     .section
                     .rows
                     .iter()
-                    .map(|r| tuple_text(&inv.section.name, r))
+                    .map(|r| tuple_text(&inv.section.name, &inv.section.values(r)))
                     .collect();
                 x.push_str(&format!(
                     "    <failure message=\"{} ({} violation{})\">{}</failure>\n",
@@ -229,7 +246,7 @@ fn write_table(s: &Section, out: &mut impl Write) -> io::Result<()> {
     let cells: Vec<Vec<String>> = s
         .rows
         .iter()
-        .map(|r| r.iter().map(text).collect())
+        .map(|r| s.values(r).iter().map(text).collect())
         .collect();
     let mut widths: Vec<usize> = s.columns.iter().map(|c| c.chars().count()).collect();
     for row in &cells {

@@ -97,6 +97,7 @@ pub fn eval(
             .collect(),
         symbols: state.symbols,
         stats: state.stats,
+        ranks: Default::default(),
     })
 }
 
