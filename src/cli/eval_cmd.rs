@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::diag::Problem;
 use crate::engine::{self, input, Limits};
-use crate::facts::FactDb;
+use crate::facts::{Base, FactDb};
 use crate::lang::{self, Program};
 
 use super::eval_output::{self, Format};
@@ -37,7 +37,10 @@ pub fn run(args: &EvalArgs) -> i32 {
         timeout: args.timeout.map(Duration::from_secs_f64),
         provenance: args.explain,
     };
-    let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits) {
+    // Proofs show where a fact came from (span, SQL, HTTP): those base
+    // relations are needed even when the rules do not read them.
+    let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits, args.explain)
+    {
         Ok(done) => done,
         Err(code) => return code,
     };
@@ -104,14 +107,18 @@ pub fn run(args: &EvalArgs) -> i32 {
 }
 
 /// Loads rules and inputs and evaluates: the program, the database and
-/// whether an input problem makes the run fail; or the exit code.
+/// whether an input problem makes the run fail; or the exit code. With
+/// `all_base` false, facts folders give only the base relations the
+/// program reads (the database then lacks the others).
 pub(super) fn evaluate(
     rules: &[PathBuf],
     input: &InputArgs,
     limits: &Limits,
+    all_base: bool,
 ) -> Result<(Program, engine::Database, bool), i32> {
     let program = load_rules(rules)?;
-    let (facts, facts_dirs, mut failed) = load_facts(input);
+    let read = program.relations_read();
+    let (facts, facts_dirs, mut failed) = load_facts(input, &|b| all_base || read[b as usize]);
     let (result, problems) = engine::eval_with_dirs(&program, facts, &facts_dirs, limits);
     failed |= inputs::report(&problems, input.strict);
     match result {
@@ -146,9 +153,13 @@ pub(super) fn load_rules(paths: &[PathBuf]) -> Result<Program, i32> {
     })
 }
 
-/// Base facts from traces and facts folders; the folders `.input`
-/// relations are read from; whether any problem makes the run fail.
-pub(super) fn load_facts(args: &InputArgs) -> (FactDb, Vec<PathBuf>, bool) {
+/// Base facts from traces and facts folders (of facts folders, only the
+/// relations `wanted`); the folders `.input` relations are read from;
+/// whether any problem makes the run fail.
+pub(super) fn load_facts(
+    args: &InputArgs,
+    wanted: &dyn Fn(Base) -> bool,
+) -> (FactDb, Vec<PathBuf>, bool) {
     let (fact_inputs, traces): (Vec<PathBuf>, Vec<PathBuf>) =
         args.inputs.iter().cloned().partition(|p| {
             p.is_dir()
@@ -167,7 +178,7 @@ pub(super) fn load_facts(args: &InputArgs) -> (FactDb, Vec<PathBuf>, bool) {
     };
     let mut problems: Vec<Problem> = Vec::new();
     for dir in &fact_inputs {
-        problems.extend(input::read_base_facts(dir, &mut db));
+        problems.extend(input::read_base_facts(dir, &mut db, wanted));
     }
     failed |= inputs::report(&problems, args.strict);
     let mut dirs = fact_inputs;

@@ -13,9 +13,9 @@ use std::path::Path;
 use clap::ValueEnum;
 use serde_json::{json, Map, Value as Json};
 
-use crate::engine::Database;
+use crate::engine::{value, Database};
 use crate::explain::{self, render, Ctx};
-use crate::facts::tsv;
+use crate::facts::{tsv, Type};
 use crate::lang::program::{Program, RelId, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -30,16 +30,43 @@ pub enum Format {
     Json,
 }
 
-/// An output relation or an invariant, rendered.
-struct Section {
+/// An output relation or an invariant: its rows, sorted, still as cells.
+/// Cells become text only as they are written: a million-row output held
+/// as strings took gigabytes.
+struct Section<'a> {
     name: String,
     columns: Vec<String>,
-    rows: Vec<Vec<Value>>,
+    types: Vec<Type>,
+    rows: Vec<&'a [u64]>,
+    db: &'a Database,
 }
 
-struct Violations {
+impl Section<'_> {
+    fn values(&self, row: &[u64]) -> Vec<Value> {
+        row.iter()
+            .zip(&self.types)
+            .map(|(&c, &ty)| value::cell_value(ty, c, &self.db.symbols))
+            .collect()
+    }
+
+    /// One row as tab-separated, escaped text.
+    fn write_tsv_row(&self, out: &mut impl Write, row: &[u64]) -> io::Result<()> {
+        for (i, (&c, &ty)) in row.iter().zip(&self.types).enumerate() {
+            if i > 0 {
+                out.write_all(b"\t")?;
+            }
+            match ty {
+                Type::Symbol => tsv::write_escaped(out, self.db.symbols.resolve(c as u32))?,
+                _ => out.write_all(value::render(ty, c, &self.db.symbols).as_bytes())?,
+            }
+        }
+        out.write_all(b"\n")
+    }
+}
+
+struct Violations<'a> {
     message: String,
-    section: Section,
+    section: Section<'a>,
     /// With `--explain`: one per row, in row order.
     proofs: Vec<Proof>,
 }
@@ -50,19 +77,21 @@ struct Proof {
     json: Json,
 }
 
-pub struct Report {
-    outputs: Vec<Section>,
-    invariants: Vec<Violations>,
+pub struct Report<'a> {
+    outputs: Vec<Section<'a>>,
+    invariants: Vec<Violations<'a>>,
 }
 
-impl Report {
-    pub fn new(program: &Program, db: &Database) -> Report {
+impl<'a> Report<'a> {
+    pub fn new(program: &Program, db: &'a Database) -> Report<'a> {
         let section = |rel: RelId| {
             let r = program.relation(rel);
             Section {
                 name: r.name.clone(),
                 columns: r.columns.iter().map(|c| c.name.clone()).collect(),
-                rows: db.values(program, rel),
+                types: r.types().collect(),
+                rows: db.sorted_rows(program, rel),
+                db,
             }
         };
         Report {
@@ -84,10 +113,10 @@ impl Report {
     pub fn add_proofs(&mut self, program: &Program, db: &Database) {
         let mut ctx = Ctx::new(program, db);
         for (inv, v) in program.invariants.iter().zip(&mut self.invariants) {
-            // `sorted_rows` is the order `values` gave the section's rows.
-            v.proofs = db
-                .sorted_rows(program, inv.relation)
-                .into_iter()
+            v.proofs = v
+                .section
+                .rows
+                .iter()
                 .map(|row| match explain::proof(&mut ctx, inv.relation, row) {
                     Some(node) => {
                         let mut text = String::new();
@@ -127,13 +156,7 @@ impl Report {
                 for s in &self.outputs {
                     writeln!(out, "# {}", s.name)?;
                     for row in &s.rows {
-                        for (i, v) in row.iter().enumerate() {
-                            if i > 0 {
-                                out.write_all(b"\t")?;
-                            }
-                            tsv::write_escaped(out, &text(v))?;
-                        }
-                        writeln!(out)?;
+                        s.write_tsv_row(out, row)?;
                     }
                 }
                 self.write_violations(out)
@@ -143,7 +166,7 @@ impl Report {
                     write!(out, "# {}\r\n", s.name)?;
                     write_csv_row(out, s.columns.iter().map(String::as_str))?;
                     for row in &s.rows {
-                        let cells: Vec<String> = row.iter().map(text).collect();
+                        let cells: Vec<String> = s.values(row).iter().map(text).collect();
                         write_csv_row(out, cells.iter().map(String::as_str))?;
                     }
                 }
@@ -154,7 +177,7 @@ impl Report {
                     write_csv_row(out, header[..3 + explained as usize].iter().copied())?;
                     for inv in &self.invariants {
                         for (i, row) in inv.section.rows.iter().enumerate() {
-                            let tuple = tuple_text(&inv.section.name, row);
+                            let tuple = tuple_text(&inv.section.name, &inv.section.values(row));
                             let proof = inv.proofs.get(i).map(|p| p.text.as_str());
                             write_csv_row(
                                 out,
@@ -178,7 +201,7 @@ impl Report {
                     out,
                     "violation: {}: {}",
                     inv.message,
-                    tuple_text(&inv.section.name, row)
+                    tuple_text(&inv.section.name, &inv.section.values(row))
                 )?;
                 if let Some(p) = inv.proofs.get(i) {
                     out.write_all(p.text.as_bytes())?;
@@ -192,7 +215,7 @@ impl Report {
         let section = |s: &Section| {
             json!({
                 "columns": s.columns,
-                "rows": s.rows.iter().map(|r| r.iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                "rows": s.rows.iter().map(|r| s.values(r).iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
             })
         };
         let mut outputs = Map::new();
@@ -207,7 +230,7 @@ impl Report {
                     "invariant": inv.section.name,
                     "message": inv.message,
                     "columns": inv.section.columns,
-                    "tuples": inv.section.rows.iter().map(|r| r.iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "tuples": inv.section.rows.iter().map(|r| inv.section.values(r).iter().map(json_value).collect::<Vec<_>>()).collect::<Vec<_>>(),
                 });
                 if !inv.proofs.is_empty() {
                     v["proofs"] = inv.proofs.iter().map(|p| p.json.clone()).collect();
@@ -226,13 +249,7 @@ impl Report {
             let mut out =
                 io::BufWriter::new(fs::File::create(dir.join(format!("{}.csv", s.name)))?);
             for row in &s.rows {
-                for (i, v) in row.iter().enumerate() {
-                    if i > 0 {
-                        out.write_all(b"\t")?;
-                    }
-                    tsv::write_escaped(&mut out, &text(v))?;
-                }
-                out.write_all(b"\n")?;
+                s.write_tsv_row(&mut out, row)?;
             }
             out.flush()?;
         }
@@ -260,7 +277,7 @@ impl Report {
                     .section
                     .rows
                     .iter()
-                    .map(|r| tuple_text(&inv.section.name, r))
+                    .map(|r| tuple_text(&inv.section.name, &inv.section.values(r)))
                     .collect();
                 x.push_str(&format!(
                     "    <failure message=\"{} ({} violation{})\">{}</failure>\n",
@@ -281,7 +298,7 @@ fn write_table(s: &Section, out: &mut impl Write) -> io::Result<()> {
     let cells: Vec<Vec<String>> = s
         .rows
         .iter()
-        .map(|r| r.iter().map(text).collect())
+        .map(|r| s.values(r).iter().map(text).collect())
         .collect();
     let mut widths: Vec<usize> = s.columns.iter().map(|c| c.chars().count()).collect();
     for row in &cells {

@@ -52,7 +52,7 @@ fn pair_ids(
 }
 
 pub fn run(args: &PairsArgs) -> i32 {
-    let (program, db, failed) = match evaluate(&args.rules, &args.input, &Limits::default()) {
+    let (program, db, failed) = match evaluate(&args.rules, &args.input, &Limits::default(), true) {
         Ok(done) => done,
         Err(code) => return code,
     };

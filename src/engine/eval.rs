@@ -102,6 +102,7 @@ pub fn eval(
         symbols: state.symbols,
         stats: state.stats,
         provenance: state.prov.map(Recorder::finish),
+        ranks: Default::default(),
     })
 }
 

@@ -117,49 +117,61 @@ pub fn is_facts_dir(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Adds the base relations found in facts folder `dir` to `db`. Missing
-/// files are empty relations; a bad row is an error naming file and line.
-pub fn read_base_facts(dir: &Path, db: &mut FactDb) -> Vec<Problem> {
+/// Adds the base relations `wanted` found in facts folder `dir` to `db`.
+/// Missing files are empty relations; a bad row is an error naming file
+/// and line. Rows are parsed straight from the file's text into cells: a
+/// million-span folder holds tens of millions of fields.
+pub fn read_base_facts(dir: &Path, db: &mut FactDb, wanted: &dyn Fn(Base) -> bool) -> Vec<Problem> {
     let mut problems = Vec::new();
     for base in Base::ALL {
+        if !wanted(base) {
+            continue;
+        }
         let schema = base.schema();
         let path = dir.join(format!("{}.facts", schema.name));
-        let rows = match read_facts_file(&path) {
-            Ok(Some(rows)) => rows,
-            Ok(None) => continue,
-            Err(p) => {
-                problems.push(p);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                problems.push(Problem::error(&path, None, format!("cannot read: {e}")));
                 continue;
             }
         };
-        'rows: for (line, fields) in rows {
-            if fields.len() != schema.columns.len() {
-                problems.push(Problem::error(
-                    &path,
-                    Some(format!("line {line}")),
-                    format!(
-                        "expected {} tab-separated columns, found {}",
-                        schema.columns.len(),
-                        fields.len()
-                    ),
-                ));
+        let arity = schema.columns.len();
+        let mut row = Vec::with_capacity(arity);
+        for (n, line) in text.lines().enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty() {
                 continue;
             }
-            let mut row = Vec::with_capacity(fields.len());
-            for (field, col) in fields.iter().zip(schema.columns) {
-                match parse_cell(col.ty, field, &mut db.symbols) {
-                    Ok(c) => row.push(c),
-                    Err(m) => {
-                        problems.push(Problem::error(
-                            &path,
-                            Some(format!("line {line}")),
-                            format!("column `{}`: {m}", col.name),
-                        ));
-                        continue 'rows;
+            row.clear();
+            let mut fields = 0;
+            let mut bad = None;
+            for field in line.split('\t') {
+                fields += 1;
+                let Some(col) = schema.columns.get(fields - 1) else {
+                    continue;
+                };
+                if bad.is_none() {
+                    match parse_cell(col.ty, &tsv::unescape(field), &mut db.symbols) {
+                        Ok(c) => row.push(c),
+                        Err(m) => bad = Some(format!("column `{}`: {m}", col.name)),
                     }
                 }
             }
-            db.push(base, &row);
+            let message = if fields != arity {
+                format!("expected {arity} tab-separated columns, found {fields}")
+            } else if let Some(m) = bad {
+                m
+            } else {
+                db.push(base, &row);
+                continue;
+            };
+            problems.push(Problem::error(
+                &path,
+                Some(format!("line {}", n + 1)),
+                message,
+            ));
         }
     }
     problems

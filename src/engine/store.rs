@@ -3,7 +3,10 @@
 //! rows are appended, so a recursive relation's indexes stay valid from one
 //! semi-naive round to the next without being rebuilt.
 
-use rustc_hash::FxHashMap;
+use std::hash::Hasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 /// Rows of one relation, row-major, and the indexes plans asked for.
 #[derive(Debug, Default)]
@@ -15,11 +18,103 @@ pub struct Store {
     indexes: Vec<Index>,
 }
 
-/// Rows grouped by the values of `cols`; values are row numbers.
+/// Rows grouped by the values of `cols`. A group keeps no copy of its key:
+/// the key is read from the cells of the group's first row. Measured on the
+/// conflict rules over 100k spans, a boxed key and a `Vec` per group spent
+/// a fifth of the run in the allocator and most of the memory.
 #[derive(Debug)]
 struct Index {
     cols: Box<[usize]>,
-    map: FxHashMap<Box<[u64]>, Vec<u32>>,
+    groups: HashTable<Group>,
+}
+
+#[derive(Debug)]
+struct Group {
+    hash: u64,
+    rows: Rows,
+}
+
+/// Row numbers of one group; most groups hold one row, which then costs
+/// no allocation.
+#[derive(Debug)]
+enum Rows {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Rows {
+    fn first(&self) -> u32 {
+        match self {
+            Rows::One(r) => *r,
+            Rows::Many(v) => v[0],
+        }
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Rows::One(r) => std::slice::from_ref(r),
+            Rows::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, id: u32) {
+        match self {
+            Rows::One(r) => *self = Rows::Many(vec![*r, id]),
+            Rows::Many(v) => v.push(id),
+        }
+    }
+}
+
+fn hash_key(key: impl Iterator<Item = u64>) -> u64 {
+    let mut h = FxHasher::default();
+    for v in key {
+        h.write_u64(v);
+    }
+    h.finish()
+}
+
+impl Index {
+    fn new(cols: &[usize]) -> Self {
+        Index {
+            cols: cols.into(),
+            groups: HashTable::new(),
+        }
+    }
+
+    /// Adds row `id` (whose cells are `row`) to its group.
+    fn add(&mut self, cells: &[u64], arity: usize, row: &[u64], id: u32) {
+        let cols = &self.cols;
+        let hash = hash_key(cols.iter().map(|&c| row[c]));
+        let same = |g: &Group| {
+            let first = &cells[g.rows.first() as usize * arity..][..arity];
+            g.hash == hash && cols.iter().all(|&c| first[c] == row[c])
+        };
+        match self.groups.find_mut(hash, same) {
+            Some(g) => g.rows.push(id),
+            None => {
+                self.groups.insert_unique(
+                    hash,
+                    Group {
+                        hash,
+                        rows: Rows::One(id),
+                    },
+                    |g| g.hash,
+                );
+            }
+        }
+    }
+
+    fn get(&self, cells: &[u64], arity: usize, key: &[u64]) -> &[u32] {
+        let hash = hash_key(key.iter().copied());
+        let cols = &self.cols;
+        self.groups
+            .find(hash, |g| {
+                let first = &cells[g.rows.first() as usize * arity..][..arity];
+                g.hash == hash && cols.iter().zip(key).all(|(&c, &k)| first[c] == k)
+            })
+            .map(|g| g.rows.as_slice())
+            .unwrap_or(&[])
+    }
 }
 
 impl Store {
@@ -59,7 +154,7 @@ impl Store {
     /// Removes every row (and empties the indexes), handing the rows back.
     pub fn take_rows(&mut self) -> (Vec<u64>, usize) {
         for index in &mut self.indexes {
-            index.map.clear();
+            index.groups.clear();
         }
         let len = std::mem::take(&mut self.len);
         (std::mem::take(&mut self.cells), len)
@@ -72,8 +167,7 @@ impl Store {
         self.cells.extend_from_slice(row);
         self.len += 1;
         for index in &mut self.indexes {
-            let key: Box<[u64]> = index.cols.iter().map(|&c| row[c]).collect();
-            index.map.entry(key).or_default().push(id);
+            index.add(&self.cells, self.arity, row, id);
         }
     }
 
@@ -82,16 +176,12 @@ impl Store {
         if cols.is_empty() || self.indexes.iter().any(|i| &*i.cols == cols) {
             return;
         }
-        let mut map: FxHashMap<Box<[u64]>, Vec<u32>> = FxHashMap::default();
+        let mut index = Index::new(cols);
         for id in 0..self.len {
-            let row = self.row(id);
-            let key: Box<[u64]> = cols.iter().map(|&c| row[c]).collect();
-            map.entry(key).or_default().push(id as u32);
+            let row = &self.cells[id * self.arity..(id + 1) * self.arity];
+            index.add(&self.cells, self.arity, row, id as u32);
         }
-        self.indexes.push(Index {
-            cols: cols.into(),
-            map,
-        });
+        self.indexes.push(index);
     }
 
     /// Row numbers whose `cols` equal `key`; the index must exist.
@@ -101,7 +191,7 @@ impl Store {
             .iter()
             .find(|i| &*i.cols == cols)
             .expect("plans create their indexes before running");
-        index.map.get(key).map(|v| v.as_slice()).unwrap_or(&[])
+        index.get(&self.cells, self.arity, key)
     }
 
     /// Frees the indexes once evaluation no longer needs them.

@@ -33,17 +33,7 @@ pub fn cell_value(ty: Type, cell: u64, symbols: &Symbols) -> Value {
 /// Orders two cells of type `ty`; `None` only for a NaN float.
 pub fn compare_cells(ty: Type, a: u64, b: u64, symbols: &Symbols) -> Option<Ordering> {
     match ty {
-        Type::Symbol => {
-            if a == b {
-                return Some(Ordering::Equal);
-            }
-            Some(
-                symbols
-                    .resolve(a as u32)
-                    .as_bytes()
-                    .cmp(symbols.resolve(b as u32).as_bytes()),
-            )
-        }
+        Type::Symbol => Some(symbols.cmp(a as u32, b as u32)),
         Type::Number => Some((a as i64).cmp(&(b as i64))),
         Type::Unsigned => Some(a.cmp(&b)),
         Type::Float => f64::from_bits(a).partial_cmp(&f64::from_bits(b)),

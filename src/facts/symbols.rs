@@ -5,6 +5,7 @@
 //! stored exactly once, in one text arena; the hash table holds only ids
 //! (hashing through the arena), not a second copy or a per-string box.
 
+use std::cmp::Ordering;
 use std::hash::{BuildHasher, BuildHasherDefault};
 
 use hashbrown::HashTable;
@@ -22,6 +23,10 @@ pub struct Symbols {
     ends: Vec<u32>,
     ids: HashTable<Sym>,
     hasher: Hasher,
+    /// The first 8 bytes of each symbol, big-endian and zero-padded: most
+    /// comparisons in byte order (`A < B` over span ids) end here without
+    /// reading the arena.
+    prefixes: Vec<u64>,
 }
 
 impl std::fmt::Debug for Symbols {
@@ -42,6 +47,7 @@ impl Symbols {
         self.text.push_str(s);
         let end = u32::try_from(self.text.len()).expect("more than 4 GiB of symbol text");
         self.ends.push(end);
+        self.prefixes.push(prefix(s));
         let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
         self.ids
             .insert_unique(hash, id, |&id| hasher.hash_one(name(text, ends, id)));
@@ -64,9 +70,41 @@ impl Symbols {
         self.ends.len()
     }
 
+    /// Orders two symbols by the bytes of their texts.
+    pub fn cmp(&self, a: Sym, b: Sym) -> Ordering {
+        if a == b {
+            return Ordering::Equal;
+        }
+        match self.prefixes[a as usize].cmp(&self.prefixes[b as usize]) {
+            Ordering::Equal => self.resolve(a).as_bytes().cmp(self.resolve(b).as_bytes()),
+            other => other,
+        }
+    }
+
+    /// Each symbol's position in byte order of the texts: sorting output by
+    /// rank is sorting by text without reading the text per comparison.
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut ids: Vec<Sym> = (0..self.len() as Sym).collect();
+        ids.sort_unstable_by(|&a, &b| self.cmp(a, b));
+        let mut ranks = vec![0; ids.len()];
+        for (rank, id) in ids.into_iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        ranks
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+}
+
+/// Where the prefixes differ, their order is the texts' order: padding
+/// sorts a string before any longer string it starts.
+fn prefix(s: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = s.len().min(8);
+    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 fn name<'t>(text: &'t str, ends: &[u32], id: Sym) -> &'t str {
@@ -91,6 +129,41 @@ mod tests {
             assert_eq!(s.get(w), Some(*id));
         }
         assert_eq!(s.get("abc"), None);
+        let mut t = Symbols::default();
+        for w in ["b", "ünï", "a", "", "ab"] {
+            t.intern(w);
+        }
+        // "" < "a" < "ab" < "b" < "ünï"
+        assert_eq!(t.ranks(), [3, 4, 1, 0, 2]);
+    }
+
+    #[test]
+    fn compares_in_byte_order() {
+        let words = [
+            "",
+            "a",
+            "a\0",
+            "a\0b",
+            "abcdefgh",
+            "abcdefgh\0",
+            "abcdefghi",
+            "abcdefgi",
+            "b",
+            "ü",
+        ];
+        let mut s = Symbols::default();
+        let ids: Vec<Sym> = words.iter().map(|w| s.intern(w)).collect();
+        for (i, &a) in ids.iter().enumerate() {
+            for (j, &b) in ids.iter().enumerate() {
+                assert_eq!(
+                    s.cmp(a, b),
+                    words[i].as_bytes().cmp(words[j].as_bytes()),
+                    "{:?} {:?}",
+                    words[i],
+                    words[j]
+                );
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! written as `\\`, `\t`, `\n` and `\r`, so every row stays on one line;
 //! reading undoes exactly that.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Writes `value` with the four escapes above.
@@ -25,9 +26,10 @@ pub fn write_escaped(out: &mut impl Write, value: &str) -> io::Result<()> {
 }
 
 /// Undoes [`write_escaped`]; an unknown escape keeps its backslash.
-pub fn unescape(field: &str) -> String {
+/// Borrows the field when it holds no escape (nearly always).
+pub fn unescape(field: &str) -> Cow<'_, str> {
     if !field.contains('\\') {
-        return field.to_string();
+        return Cow::Borrowed(field);
     }
     let mut out = String::with_capacity(field.len());
     let mut chars = field.chars();
@@ -48,12 +50,12 @@ pub fn unescape(field: &str) -> String {
             None => out.push('\\'),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Splits one line of a `.facts` file into unescaped fields.
 pub fn split_line(line: &str) -> Vec<String> {
-    line.split('\t').map(unescape).collect()
+    line.split('\t').map(|f| unescape(f).into_owned()).collect()
 }
 
 #[cfg(test)]

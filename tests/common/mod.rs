@@ -47,7 +47,11 @@ pub fn facts(dir: &Path, rel: &str) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(dir.join(format!("{rel}.facts")))
         .unwrap_or_else(|e| panic!("{rel}.facts: {e}"));
     text.lines()
-        .map(|l| l.split('\t').map(rulecheck::facts::tsv::unescape).collect())
+        .map(|l| {
+            l.split('\t')
+                .map(|f| rulecheck::facts::tsv::unescape(f).into_owned())
+                .collect()
+        })
         .collect()
 }
 
