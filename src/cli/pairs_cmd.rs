@@ -52,7 +52,12 @@ fn pair_ids(
 }
 
 pub fn run(args: &PairsArgs) -> i32 {
-    let (program, db, failed) = match evaluate(&args.rules, &args.input, &Limits::default(), true) {
+    // Provenance gives each pair its one-line proof.
+    let limits = Limits {
+        provenance: true,
+        ..Limits::default()
+    };
+    let (program, db, failed) = match evaluate(&args.rules, &args.input, &limits, true) {
         Ok(done) => done,
         Err(code) => return code,
     };

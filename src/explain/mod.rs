@@ -17,6 +17,7 @@ pub mod recorded;
 pub mod render;
 pub mod solve;
 pub mod source;
+pub mod summary;
 pub mod why_not;
 
 pub use prove::{Node, Prover};

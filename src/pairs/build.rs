@@ -5,13 +5,15 @@
 //! callee's), the body and response (borrowed from the callee's server span
 //! when the client span has none), the request headers the server span
 //! recorded, and the SQL its server span ran. Conflict details come from
-//! the `conflict` relation when the rules derive one.
+//! the `conflict` relation when the rules derive one; the pair's `proof`
+//! is its explain proof on one line (rule chain, SQL of the leaf spans).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
 
 use crate::engine::Database;
+use crate::explain::{self, summary, Ctx};
 use crate::facts::Base;
 use crate::lang::program::{Program, RelId};
 
@@ -236,7 +238,10 @@ pub fn build(
                 "relation `{name}` has fewer than two columns; pairs need (A, B)"
             ));
         }
-        for row in db.rows_text(program, id) {
+        let mut ctx = Ctx::new(program, db);
+        let cells = db.sorted_rows(program, id);
+        // `rows_text` renders `sorted_rows` in the same order.
+        for (row, cells) in db.rows_text(program, id).into_iter().zip(cells) {
             let (a, b) = (&row[0], &row[1]);
             let (Some(ra), Some(rb)) = (index.request(a), index.request(b)) else {
                 return Err(format!("{name}({a}, {b}): not span ids of the traces"));
@@ -253,21 +258,13 @@ pub fn build(
                     databases.extend(index.databases(s));
                 }
             }
-            let proof = match cs.first() {
-                Some(c) => format!(
-                    "{name}: both touch {} {}[{}] (A {}, B {}){}",
-                    c.database,
-                    c.table,
-                    c.key,
-                    c.kind_a,
-                    c.kind_b,
-                    if cs.len() > 1 {
-                        format!(" and {} more rows", cs.len() - 1)
-                    } else {
-                        String::new()
-                    }
-                ),
-                None => format!("{name}({a}, {b})"),
+            let proof = match explain::proof(&mut ctx, id, cells) {
+                Some(node) => summary::one_line(&mut ctx, &node),
+                None => {
+                    return Err(format!(
+                        "{name}({a}, {b}): no proof re-checks against the rules (a bug, please report it)"
+                    ))
+                }
             };
             file.pairs.push(Pair {
                 id: format!("p{}", file.pairs.len() + 1),
