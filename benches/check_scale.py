@@ -16,7 +16,10 @@ generator's code and checks, document by document against its source:
     occurs in another copy or among the source's tokens;
   - (segmentId, spanId) pairs are unique over the whole output.
 
-Usage: check_scale.py SRC_DIR... --copies N --out DIR
+With --table-per-copy, the table names the statements name count as ids
+(each copy has its own schema).
+
+Usage: check_scale.py SRC_DIR... --copies N --out DIR [--table-per-copy]
 Exit 0 when all hold, 1 otherwise. Standard library only.
 """
 
@@ -30,7 +33,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scale_traces import load, source_files  # noqa: E402  (reading the sources only)
+from scale_traces import MARK, load, source_files  # noqa: E402  (reading the sources only)
 
 ID_TOKEN = re.compile(
     r"\A(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})\Z"
@@ -49,8 +52,9 @@ def output_lines(out_dir: str):
 
 
 class Check:
-    def __init__(self, learned: set):
+    def __init__(self, learned: set, tables: set):
         self.learned = learned
+        self.tables = tables  # ids inside SQL statements only
         self.problems: list[str] = []
         self.forward: dict[str, str] = {}  # this copy: source token → new token
         self.backward: dict[str, str] = {}
@@ -61,10 +65,12 @@ class Check:
         if len(self.problems) < 20:
             self.problems.append(msg)
 
-    def is_id(self, tok: str) -> bool:
-        return bool(ID_TOKEN.match(tok)) or tok in self.learned
+    def is_id(self, tok: str, sql: bool = False) -> bool:
+        return bool(ID_TOKEN.match(tok)) or tok in self.learned or (sql and tok in self.tables)
 
     def strings(self, a: str, b: str, where: str, copy: int) -> None:
+        sql = MARK in a  # a statement whose table names were marked for renaming
+        a = a.replace(MARK, "")
         ta, tb = SPLIT.split(a), SPLIT.split(b)
         self.source_tokens.update(ta)
         if len(ta) != len(tb):
@@ -72,10 +78,10 @@ class Check:
             return
         for x, y in zip(ta, tb):
             if x == y:
-                if self.is_id(x):
+                if self.is_id(x, sql):
                     self.fail(f"{where}: id {x} kept its source value")
                 continue
-            if not self.is_id(x):
+            if not self.is_id(x, sql):
                 self.fail(f"{where}: {x!r} is not an id but became {y!r}")
                 continue
             if self.forward.setdefault(x, y) != y:
@@ -109,11 +115,12 @@ def main(argv=None) -> int:
     ap.add_argument("src", nargs="+", metavar="SRC_DIR")
     ap.add_argument("--copies", type=int, required=True, metavar="N")
     ap.add_argument("--out", required=True, metavar="DIR")
+    ap.add_argument("--table-per-copy", action="store_true", help="the output was made with --table-per-copy")
     args = ap.parse_args(argv)
     files = source_files(args.src)
-    texts, counts, learned = load(files)
+    texts, counts, learned, tables = load(files, args.table_per_copy)
     sources = [json.loads(t) for t in texts]
-    check = Check(learned)
+    check = Check(learned, {t.strip(MARK) for t in tables})
     spans = 0
     docs = 0
     seen_spans: set[tuple[str, int]] = set()

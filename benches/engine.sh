@@ -12,7 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=bench-data/venv
 PEERS=${PEERS:-"duckdb==2.0.1 nemo-python==0.10.1"}
-COPIES=${COPIES:-"110 1100"}
+# Conflict rules: trace copies with a schema each ("tpc": copies share no
+# row, output linear in the copies) and copies sharing the schema ("hot":
+# reads that pin no key meet every copy's writes, output quadratic).
+TPC_COPIES=${TPC_COPIES:-"110 1100"}
+HOT_COPIES=${HOT_COPIES:-"110"}
 SRC=../shared/traces/trainticket
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -23,28 +27,32 @@ fi
 cargo build --release --quiet
 BIN=target/release/rulecheck
 
-copies_args=()
+# lower KIND COPIES [scale_traces.py flags]: make and lower one scaled set once.
+traces=()
+lower() {
+  local kind=$1 n=$2
+  shift 2
+  local data=bench-data/scaled-$kind-$n facts=bench-data/engine/facts-$kind-$n
+  if [ ! -f "$data/.done" ]; then
+    rm -rf "$data"
+    python3 benches/scale_traces.py --copies "$n" "$@" "$SRC"/case1 "$SRC"/case2 "$SRC"/case3 --out "$data"
+    touch "$data/.done"
+  fi
+  if [ ! -f "$facts/.done" ]; then
+    rm -rf "$facts"
+    "$BIN" facts "$data" -o "$facts"
+    touch "$facts/.done"
+  fi
+  traces+=("facts-$kind-$n")
+}
 if [ -d "$SRC" ]; then
-  for n in $COPIES; do
-    data=bench-data/scaled-$n
-    facts=bench-data/engine/facts-$n
-    if [ ! -f "$data/.done" ]; then
-      rm -rf "$data"
-      python3 benches/scale_traces.py --copies "$n" "$SRC"/case1 "$SRC"/case2 "$SRC"/case3 --out "$data"
-      touch "$data/.done"
-    fi
-    if [ ! -f "$facts/.done" ]; then
-      rm -rf "$facts"
-      "$BIN" facts "$data" -o "$facts"
-      touch "$facts/.done"
-    fi
-    copies_args+=("$n")
-  done
+  for n in $TPC_COPIES; do lower tpc "$n" --table-per-copy; done
+  for n in $HOT_COPIES; do lower hot "$n"; done
 else
   echo "conflict rules on scaled traces skipped: $SRC not found" >&2
 fi
 
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem/ {print $2}') GiB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "peers: $("$VENV/bin/python" -c 'import duckdb, importlib.metadata as m; print("duckdb", duckdb.__version__, "nemo-python", m.version("nemo-python"))')"
-"$VENV/bin/python" benches/engine_bench.py --copies "${copies_args[@]}" "$@"
+"$VENV/bin/python" benches/engine_bench.py --traces "${traces[@]}" "$@"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -259,8 +259,8 @@ def bench_graphs(args: argparse.Namespace, rows: list[list[str]]) -> None:
 
 def bench_traces(args: argparse.Namespace, rows: list[list[str]]) -> None:
     env = single_thread_env()
-    for copies in args.copies:
-        facts_dir = args.data / f"facts-{copies}"
+    for name in args.traces:
+        facts_dir = args.data / name
         if not (facts_dir / ".done").exists():
             raise SystemExit(f"error: {facts_dir} is missing; benches/engine.sh lowers the traces first")
         spans = sum(1 for _ in open(facts_dir / "span.facts", "rb"))
@@ -282,7 +282,7 @@ def bench_traces(args: argparse.Namespace, rows: list[list[str]]) -> None:
         if len(outs) != 1:
             raise SystemExit(f"error: runs printed different row counts: {sorted(outs)}")
         rows.append(
-            [f"conflicts ({spans} spans)", "rulecheck", f"{statistics.median(walls):.3f}", f"{statistics.median(evals):.3f}",
+            [f"conflicts {'hot' if 'hot' in name else 'tpc'} ({spans})", "rulecheck", f"{statistics.median(walls):.3f}", f"{statistics.median(evals):.3f}",
              f"{max(rss) / 1024:.0f}", str(outs.pop()), "-"]
         )
 
@@ -317,7 +317,8 @@ def main() -> None:
     p.add_argument("--cases", nargs="*", help="graph cases to run (default: all)")
     p.add_argument("--engines", nargs="*", help="engines to run (default: all)")
     p.add_argument("--runs", type=int, help="runs per engine and case (default: 5 small, 3 large)")
-    p.add_argument("--copies", type=int, nargs="*", default=[], help="scaled trace sets to evaluate the conflict rules on")
+    p.add_argument("--traces", nargs="*", default=[], metavar="FACTS_DIR",
+                   help="facts folders under --data (as engine.sh lowers them) to evaluate the conflict rules on")
     p.add_argument("--trace-runs", type=int, default=3)
     p.add_argument("--timeout", type=float, default=600)
     args = p.parse_args()

@@ -20,6 +20,15 @@ keeps the original's joins and conflicts among itself. Numbers stay (a
 numeric id such as `idx=0` cannot be told from other numbers in text);
 NULL and empty values stay.
 
+With --table-per-copy, every table a SQL statement names (after FROM, JOIN,
+INTO, UPDATE) is renamed too, `orders` -> `orders_c7`: each copy is a
+tenant with its own schema. Why: renumbering keys is not enough for copies
+to share no rows, because a read whose WHERE pins no key (`*`, e.g. by
+train number and date) touches every row of its table, so it conflicts with
+every copy's writes to that table and the conflict rules' output grows with
+the square of the copies. Without the flag that is what the output measures
+(hot tables).
+
 Output: SkyWalking JSON lines, one `queryTrace` document per line, about
 --per-file documents per file (`traces-00000.jsonl`, or `.jsonl.gz` with
 --gzip). Copies are written one after the other, streaming: memory holds
@@ -49,6 +58,11 @@ ID_FIELD = re.compile(r"id", re.IGNORECASE)
 # Column expression per placeholder, in the order placeholders appear.
 INSERT_COLUMNS = re.compile(r"^\s*insert\s+into\s+\S+\s*\(([^)]*)\)\s*values", re.IGNORECASE)
 COMPARED_COLUMN = re.compile(r"([A-Za-z_][\w.]*)\s*(?:=|<>|!=|<=|>=|<|>|\s+like)\s*\?", re.IGNORECASE)
+TABLE_NAME = re.compile(r"(?:\bfrom|\bjoin|\binto|(?<!key )\bupdate)\s+`?([A-Za-z_][A-Za-z0-9_]*)`?", re.IGNORECASE)
+# Marks a table name inside a statement until each copy renames it; a
+# control character, which json.dumps writes as MARK_JSON.
+MARK = "\x01"
+MARK_JSON = "\\u0001"
 IN_LIST = re.compile(r"([A-Za-z_][\w.]*)\s+in\s*\(\s*\?(?:\s*,\s*\?)*\s*\)", re.IGNORECASE)
 
 
@@ -103,6 +117,16 @@ def learn_body_ids(value, out: set) -> None:
             learn_body_ids(v, out)
 
 
+def learn_tables(doc) -> set:
+    """Table names the document's SQL statements name."""
+    out: set = set()
+    for span in doc["data"]["trace"]["spans"]:
+        for t in span.get("tags") or []:
+            if t.get("key") == "db.statement" and t.get("value"):
+                out.update(m.group(1) for m in TABLE_NAME.finditer(t["value"]))
+    return out - {"select", "set", "values"}
+
+
 def learn_ids(doc) -> set:
     """Non-UUID id values a document binds to id columns or id body fields."""
     out: set = set()
@@ -130,6 +154,8 @@ def learn_ids(doc) -> set:
 
 def renamed(token: str, copy: int) -> str:
     """The copy's value for a token: same shape, deterministic, distinct per copy."""
+    if token.startswith(MARK_JSON):
+        return f"{token[len(MARK_JSON):-len(MARK_JSON)]}_c{copy}"
     h = hashlib.sha1(f"{copy}\0{token}".encode()).hexdigest()
     if UUID_RE.match(token):
         new = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
@@ -176,8 +202,10 @@ def source_files(dirs: list[str]) -> list[str]:
     return files
 
 
-def load(files: list[str]) -> tuple[list[str], list[int], set]:
-    texts, counts, learned = [], [], set()
+def load(files: list[str], tables: bool = False) -> tuple[list[str], list[int], set, set]:
+    """Compact texts, span counts, learned id values, and (with `tables`)
+    the table names to rename, marked in the texts as MARK + name + MARK."""
+    docs, counts, learned, names = [], [], set(), set()
     for path in files:
         try:
             with open(path, encoding="utf-8") as f:
@@ -186,15 +214,29 @@ def load(files: list[str]) -> tuple[list[str], list[int], set]:
             if not isinstance(spans, list):
                 raise TypeError("data.trace.spans is not a list")
             learned |= learn_ids(doc)
+            if tables:
+                names |= learn_tables(doc)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise SystemExit(f"error: {path}: not a SkyWalking queryTrace result: {e}")
-        texts.append(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+        docs.append(doc)
         counts.append(len(spans))
-    return texts, counts, learned
+    if names:
+        # Table names are renamed inside SQL statements only: the same words
+        # also stand in service and host names (`ts-orders-service`).
+        table_re = re.compile(EDGE_L + "(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + ")" + EDGE_R)
+        for doc in docs:
+            for span in doc["data"]["trace"]["spans"]:
+                for t in span.get("tags") or []:
+                    if t.get("key") == "db.statement" and t.get("value"):
+                        t["value"] = table_re.sub(lambda m: MARK + m.group(1) + MARK, t["value"])
+    texts = [json.dumps(doc, ensure_ascii=False, separators=(",", ":")) for doc in docs]
+    return texts, counts, learned - names, {MARK + n + MARK for n in names}
 
 
-def token_regex(learned: set) -> re.Pattern:
-    alts = [UUID, HEX32] + [re.escape(t) for t in sorted(learned, key=lambda t: (-len(t), t))]
+def token_regex(learned: set, tables: set = frozenset()) -> re.Pattern:
+    # A marked table name is the mark as json.dumps writes it, the name, the mark.
+    marked = [re.escape(json.dumps(t, ensure_ascii=False)[1:-1]) for t in sorted(tables)]
+    alts = [UUID, HEX32] + marked + [re.escape(t) for t in sorted(learned, key=lambda t: (-len(t), t))]
     return re.compile(EDGE_L + "(?:" + "|".join(alts) + ")" + EDGE_R)
 
 
@@ -241,13 +283,14 @@ def main(argv=None) -> int:
     ap.add_argument("--copies", type=int, required=True, metavar="N", help="number of copies (>= 1)")
     ap.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     ap.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
+    ap.add_argument("--table-per-copy", action="store_true", help="rename the tables SQL names per copy (a schema per copy)")
     ap.add_argument("--per-file", type=int, default=1000, metavar="DOCS", help="documents per output file (default 1000)")
     args = ap.parse_args(argv)
     if args.copies < 1 or args.per_file < 1:
         ap.error("--copies and --per-file must be at least 1")
     files = source_files(args.src)
-    texts, counts, learned = load(files)
-    regex = token_regex(learned)
+    texts, counts, learned, tables = load(files, args.table_per_copy)
+    regex = token_regex(learned, tables)
     templates = [Template(t, regex) for t in texts]
     del texts
     tokens = sorted({tok for t in templates for tok in t.tokens})
@@ -266,7 +309,8 @@ def main(argv=None) -> int:
     total = sum(counts) * args.copies
     print(
         f"{total} spans in {len(files) * args.copies} documents, {out.files} files in {args.out} "
-        f"({len(files)} source files x {args.copies} copies; {len(tokens)} id tokens renumbered per copy)",
+        f"({len(files)} source files x {args.copies} copies; {len(tokens)} id tokens renumbered per copy"
+        f"{f', {len(tables)} tables renamed' if tables else ''})",
         file=sys.stderr,
     )
     print(total)

@@ -177,8 +177,17 @@ pub(super) fn load_facts(
         })
     };
     let mut problems: Vec<Problem> = Vec::new();
+    let started = std::time::Instant::now();
     for dir in &fact_inputs {
         problems.extend(input::read_base_facts(dir, &mut db, wanted));
+    }
+    if args.stats && !fact_inputs.is_empty() {
+        let rows: usize = db.tables.iter().map(|t| t.len()).sum();
+        eprintln!(
+            "stats: facts folders: {rows} rows, {} symbols in {:.3} s",
+            db.symbols.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     failed |= inputs::report(&problems, args.strict);
     let mut dirs = fact_inputs;
