@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::diag::Problem;
 use crate::engine::{self, input, Limits};
+use crate::explain::source::SOURCE_BASES;
 use crate::facts::{Base, FactDb};
 use crate::lang::{self, Program};
 
@@ -39,8 +40,8 @@ pub fn run(args: &EvalArgs) -> i32 {
     };
     // Proofs show where a fact came from (span, SQL, HTTP): those base
     // relations are needed even when the rules do not read them.
-    let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits, args.explain)
-    {
+    let also: &[Base] = if args.explain { &SOURCE_BASES } else { &[] };
+    let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits, also) {
         Ok(done) => done,
         Err(code) => return code,
     };
@@ -107,18 +108,19 @@ pub fn run(args: &EvalArgs) -> i32 {
 }
 
 /// Loads rules and inputs and evaluates: the program, the database and
-/// whether an input problem makes the run fail; or the exit code. With
-/// `all_base` false, facts folders give only the base relations the
-/// program reads (the database then lacks the others).
+/// whether an input problem makes the run fail; or the exit code. Facts
+/// folders give only the base relations the program reads and those in
+/// `also` (the database then lacks the others).
 pub(super) fn evaluate(
     rules: &[PathBuf],
     input: &InputArgs,
     limits: &Limits,
-    all_base: bool,
+    also: &[Base],
 ) -> Result<(Program, engine::Database, bool), i32> {
     let program = load_rules(rules)?;
     let read = program.relations_read();
-    let (facts, facts_dirs, mut failed) = load_facts(input, &|b| all_base || read[b as usize]);
+    let (facts, facts_dirs, mut failed) =
+        load_facts(input, &|b| read[b as usize] || also.contains(&b));
     let (result, problems) = engine::eval_with_dirs(&program, facts, &facts_dirs, limits);
     failed |= inputs::report(&problems, input.strict);
     match result {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::engine::{self, Limits};
+use crate::facts::Base;
 use crate::pairs::build::{self, TraceIndex};
 use crate::pairs::format::PairFile;
 use crate::pairs::microracer;
@@ -57,7 +58,7 @@ pub fn run(args: &PairsArgs) -> i32 {
         provenance: true,
         ..Limits::default()
     };
-    let (program, db, failed) = match evaluate(&args.rules, &args.input, &limits, true) {
+    let (program, db, failed) = match evaluate(&args.rules, &args.input, &limits, &Base::ALL) {
         Ok(done) => done,
         Err(code) => return code,
     };
