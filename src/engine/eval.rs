@@ -227,7 +227,7 @@ impl State<'_> {
                 let store = &mut self.stores[rel.0 as usize];
                 let arity = store.arity;
                 if let Some(rec) = &mut self.prov {
-                    rec.stage(rel, &cells, rows, arity);
+                    rec.stage(rel, cells.clone(), rows);
                 }
                 let (cells, len) = dedup_rows(cells, arity, rows);
                 for i in 0..len {
@@ -262,10 +262,10 @@ impl State<'_> {
         for (rel, var) in &vars {
             let (cells, rows) = seeds.remove(rel).unwrap_or_default();
             let arity = self.stores[rel.0 as usize].arity;
-            if let Some(rec) = &mut self.prov {
-                rec.stage(*rel, &cells, rows, arity);
-            }
             var.insert(&cells, arity, rows);
+            if let Some(rec) = &mut self.prov {
+                rec.stage(*rel, cells, rows);
+            }
         }
         while iteration.changed() {
             self.stats.iterations += 1;
@@ -293,10 +293,10 @@ impl State<'_> {
             }
             for (rel, (cells, rows)) in out {
                 let arity = self.stores[rel.0 as usize].arity;
-                if let Some(rec) = &mut self.prov {
-                    rec.stage(rel, &cells, rows, arity);
-                }
                 vars[&rel].insert(&cells, arity, rows);
+                if let Some(rec) = &mut self.prov {
+                    rec.stage(rel, cells, rows);
+                }
             }
         }
         Ok(())

@@ -13,16 +13,16 @@
 //! How it is collected: plans run with a tracking sink (`exec::Sink::
 //! Traced`) append to each candidate head row its record `[rule, row of
 //! each positive atom…]`. Candidates repeat known tuples and each other;
-//! before the new rows are stored, [`Recorder::stage`] sorts the candidates
-//! (keeping the first of equal rows) and [`Recorder::commit`] gives each
-//! stored row its record by binary search. With provenance off none of
-//! this runs: the untracked plans are compiled without the trail.
+//! [`Recorder::stage`] keeps them until the engine has deduplicated them,
+//! then [`Recorder::commit`] hashes only the rows that turned out new and
+//! gives each the record of its first candidate. (Sorting the candidates
+//! a second time, beside datafrog's sort, doubled the cost of a round.)
+//! With provenance off none of this runs: the untracked plans are
+//! compiled without the trail.
 
 use rustc_hash::FxHashMap;
 
 use crate::lang::program::{Literal, Program, RelId, RuleId};
-
-use super::row::INLINE;
 
 /// The rule id of a row no rule derived (an `.input` row).
 const NO_RULE: u32 = u32::MAX;
@@ -79,15 +79,11 @@ pub(crate) fn positive_atoms(body: &[Literal]) -> usize {
         .count()
 }
 
-/// Candidate rows of one pass, sorted, the first record of equal rows kept.
-enum Keys {
-    Inline(Vec<([u64; INLINE], u32)>),
-    Boxed(Vec<(Box<[u64]>, u32)>),
-}
-
+/// The candidate rows of one pass and their records.
 struct Staged {
-    keys: Keys,
-    /// Records of the kept candidates (`stride` each), by key order.
+    /// Row-major; the last `recs.len() / stride` rows have records.
+    cells: Vec<u64>,
+    rows: usize,
     recs: Vec<u32>,
 }
 
@@ -127,84 +123,63 @@ impl Recorder {
         (&mut self.pending[head.0 as usize], stride)
     }
 
-    /// Takes the pending records of `rel`'s candidates: the last rows of
-    /// `cells` (`rows` rows of `arity`; rows before them, `.input` seeds,
-    /// have no record). Sorted and deduplicated for [`Recorder::commit`].
-    pub fn stage(&mut self, rel: RelId, cells: &[u64], rows: usize, arity: usize) {
-        let pending = std::mem::take(&mut self.pending[rel.0 as usize]);
-        let stride = self.prov.rels[rel.0 as usize].stride;
-        if stride == 0 || pending.is_empty() {
+    /// Keeps `rel`'s candidates of this pass (`rows` rows of `cells`, whose
+    /// last ones have the pending records; rows before them, `.input`
+    /// seeds, have none) until [`Recorder::commit`] learns which are new.
+    pub fn stage(&mut self, rel: RelId, cells: Vec<u64>, rows: usize) {
+        let recs = std::mem::take(&mut self.pending[rel.0 as usize]);
+        if recs.is_empty() {
             return;
         }
-        let n = pending.len() / stride;
-        let first = rows - n;
-        let row = |i: usize| &cells[(first + i) * arity..(first + i + 1) * arity];
-        let mut kept: Vec<u32> = Vec::new();
-        let keys = if arity <= INLINE {
-            let mut keys: Vec<([u64; INLINE], u32)> = (0..n)
-                .map(|i| {
-                    let mut k = [0; INLINE];
-                    k[..arity].copy_from_slice(row(i));
-                    (k, i as u32)
-                })
-                .collect();
-            keys.sort_unstable();
-            keys.dedup_by(|b, a| a.0 == b.0);
-            for k in &mut keys {
-                kept.push(std::mem::replace(&mut k.1, kept.len() as u32));
-            }
-            Keys::Inline(keys)
-        } else {
-            let mut keys: Vec<(Box<[u64]>, u32)> =
-                (0..n).map(|i| (Box::from(row(i)), i as u32)).collect();
-            keys.sort_unstable();
-            keys.dedup_by(|b, a| a.0 == b.0);
-            for k in &mut keys {
-                kept.push(std::mem::replace(&mut k.1, kept.len() as u32));
-            }
-            Keys::Boxed(keys)
-        };
-        let mut recs = Vec::with_capacity(kept.len() * stride);
-        for i in kept {
-            let i = i as usize;
-            recs.extend_from_slice(&pending[i * stride..(i + 1) * stride]);
-        }
-        self.staged.insert(rel, Staged { keys, recs });
+        self.staged.insert(rel, Staged { cells, rows, recs });
     }
 
-    /// Records the rows just appended to `rel`'s store, in store order,
-    /// from what was staged for it (no record: an `.input` row).
+    /// Records the `rows` rows just appended to `rel`'s store (`row(i)`,
+    /// in store order): each gets the record of the first staged candidate
+    /// equal to it, or none (an `.input` row). Only the new rows are
+    /// hashed; the candidates, mostly repeats, are only probed.
     pub fn commit<'r>(&mut self, rel: RelId, rows: usize, row: impl Fn(usize) -> &'r [u64]) {
         let staged = self.staged.remove(&rel);
         let out = &mut self.prov.rels[rel.0 as usize];
         let stride = out.stride;
-        if stride == 0 {
+        if stride == 0 || rows == 0 {
             return;
         }
-        out.data.reserve(rows * stride);
-        for i in 0..rows {
-            let row = row(i);
-            let arity = row.len();
-            let found = staged.as_ref().and_then(|s| {
-                let k = match &s.keys {
-                    Keys::Inline(keys) => {
-                        let mut want = [0; INLINE];
-                        want[..arity].copy_from_slice(row);
-                        keys.binary_search_by(|(k, _)| k.cmp(&want))
-                            .ok()
-                            .map(|j| keys[j].1)
+        const NONE: u32 = u32::MAX;
+        let mut first = vec![NONE; rows];
+        if let Some(st) = &staged {
+            let n = st.recs.len() / stride;
+            let arity = row(0).len();
+            if arity == 0 {
+                // A nullary relation's one row: the first candidate.
+                first[0] = 0;
+            } else {
+                let new: FxHashMap<&[u64], u32> = (0..rows).map(|i| (row(i), i as u32)).collect();
+                let mut left = rows;
+                let skip = st.rows - n;
+                for (c, cand) in st.cells.chunks_exact(arity).skip(skip).enumerate() {
+                    if let Some(&i) = new.get(cand) {
+                        let f = &mut first[i as usize];
+                        if *f == NONE {
+                            *f = c as u32;
+                            left -= 1;
+                            if left == 0 {
+                                break;
+                            }
+                        }
                     }
-                    Keys::Boxed(keys) => keys
-                        .binary_search_by(|(k, _)| (**k).cmp(row))
-                        .ok()
-                        .map(|j| keys[j].1),
-                }?;
-                let k = k as usize;
-                Some(&s.recs[k * stride..(k + 1) * stride])
-            });
-            match found {
-                Some(rec) => out.data.extend_from_slice(rec),
-                None => {
+                }
+            }
+        }
+        out.data.reserve(rows * stride);
+        for f in first {
+            match (&staged, f) {
+                (Some(st), f) if f != NONE => {
+                    let f = f as usize;
+                    out.data
+                        .extend_from_slice(&st.recs[f * stride..(f + 1) * stride]);
+                }
+                _ => {
                     out.data.push(NO_RULE);
                     out.data.extend(std::iter::repeat_n(0, stride - 1));
                 }
