@@ -1,25 +1,25 @@
 //! Tuples as datafrog holds them during a recursive stratum. Rows of up to
-//! [`INLINE`] cells are fixed arrays (padded with zeros), so that sorting,
-//! merging and deduplicating a round's results moves plain values; longer
-//! rows are boxed slices. Measured on transitive closure, boxing every row
-//! spent most of the engine's time in the allocator and in comparisons
-//! through pointers.
+//! two cells are `[u64; 2]`, up to four `[u64; 4]` (padded with zeros), so
+//! that sorting, merging and deduplicating a round's results moves plain
+//! values; longer rows are boxed slices. Measured on transitive closure,
+//! boxing every row spent most of the engine's time in the allocator and
+//! in comparisons through pointers; holding binary relations (the common
+//! recursive case) in four cells doubled their memory.
 
 use datafrog::{Iteration, Relation, Variable};
 
-pub const INLINE: usize = 4;
-pub type Inline = [u64; INLINE];
-
 /// One relation of a recursive stratum.
 pub enum RowVar {
-    Inline(Variable<Inline>),
+    Two(Variable<[u64; 2]>),
+    Four(Variable<[u64; 4]>),
     Boxed(Variable<Box<[u64]>>),
 }
 
 /// The new tuples of one round (datafrog's `recent`), any arity.
 #[derive(Clone, Copy)]
 pub enum Delta<'a> {
-    Inline(&'a [Inline]),
+    Two(&'a [[u64; 2]]),
+    Four(&'a [[u64; 4]]),
     Boxed(&'a [Box<[u64]>]),
 }
 
@@ -28,7 +28,8 @@ impl Delta<'_> {
 
     pub fn len(&self) -> usize {
         match self {
-            Delta::Inline(r) => r.len(),
+            Delta::Two(r) => r.len(),
+            Delta::Four(r) => r.len(),
             Delta::Boxed(r) => r.len(),
         }
     }
@@ -36,18 +37,37 @@ impl Delta<'_> {
     /// Row `i`, its first `arity` cells.
     pub fn row(&self, i: usize, arity: usize) -> &[u64] {
         match self {
-            Delta::Inline(r) => &r[i][..arity],
+            Delta::Two(r) => &r[i][..arity],
+            Delta::Four(r) => &r[i][..arity],
             Delta::Boxed(r) => &r[i][..arity],
         }
     }
 }
 
+/// Row-major `cells` of `arity` as padded fixed rows, sorted.
+fn fixed<const N: usize>(cells: &[u64], arity: usize, rows: usize) -> Relation<[u64; N]> {
+    let mut out: Vec<[u64; N]> = Vec::with_capacity(rows);
+    if arity == 0 {
+        out.extend((0..rows.min(1)).map(|_| [0; N]));
+    } else {
+        for row in cells.chunks_exact(arity) {
+            let mut r = [0; N];
+            r[..arity].copy_from_slice(row);
+            out.push(r);
+        }
+    }
+    // datafrog sorts with a stable sort; an unstable sort first is cheaper
+    // and leaves it a single run to confirm.
+    out.sort_unstable();
+    Relation::from_vec(out)
+}
+
 impl RowVar {
     pub fn new(iteration: &mut Iteration, name: &str, arity: usize) -> Self {
-        if arity <= INLINE {
-            RowVar::Inline(iteration.variable(name))
-        } else {
-            RowVar::Boxed(iteration.variable(name))
+        match arity {
+            0..=2 => RowVar::Two(iteration.variable(name)),
+            3..=4 => RowVar::Four(iteration.variable(name)),
+            _ => RowVar::Boxed(iteration.variable(name)),
         }
     }
 
@@ -55,22 +75,8 @@ impl RowVar {
     /// the next round; datafrog drops those already known.
     pub fn insert(&self, cells: &[u64], arity: usize, rows: usize) {
         match self {
-            RowVar::Inline(v) => {
-                let mut out: Vec<Inline> = Vec::with_capacity(rows);
-                if arity == 0 {
-                    out.extend((0..rows.min(1)).map(|_| [0; INLINE]));
-                } else {
-                    for row in cells.chunks_exact(arity) {
-                        let mut r = [0; INLINE];
-                        r[..arity].copy_from_slice(row);
-                        out.push(r);
-                    }
-                }
-                // datafrog sorts with a stable sort; an unstable sort first
-                // is cheaper and leaves it a single run to confirm.
-                out.sort_unstable();
-                v.insert(Relation::from_vec(out));
-            }
+            RowVar::Two(v) => v.insert(fixed(cells, arity, rows)),
+            RowVar::Four(v) => v.insert(fixed(cells, arity, rows)),
             RowVar::Boxed(v) => {
                 let mut out: Vec<Box<[u64]>> = cells.chunks_exact(arity).map(Box::from).collect();
                 out.sort_unstable();
@@ -82,7 +88,8 @@ impl RowVar {
     /// Calls `f` with this round's new tuples.
     pub fn with_recent<R>(&self, f: impl FnOnce(Delta) -> R) -> R {
         match self {
-            RowVar::Inline(v) => f(Delta::Inline(&v.recent.borrow().elements)),
+            RowVar::Two(v) => f(Delta::Two(&v.recent.borrow().elements)),
+            RowVar::Four(v) => f(Delta::Four(&v.recent.borrow().elements)),
             RowVar::Boxed(v) => f(Delta::Boxed(&v.recent.borrow().elements)),
         }
     }
