@@ -82,8 +82,13 @@ pub fn eval(
         deadline: limits.timeout.map(|t| started + t),
         stats: Stats::default(),
     };
-    for stratum in &program.strata {
+    for (i, stratum) in program.strata.iter().enumerate() {
+        let (t0, d0) = (Instant::now(), state.stats.derived);
         state.stratum(stratum)?;
+        state
+            .stats
+            .strata
+            .push((i, t0.elapsed(), state.stats.derived - d0));
     }
     state.stats.elapsed = started.elapsed();
     Ok(Database {

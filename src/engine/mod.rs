@@ -113,6 +113,8 @@ pub struct Stats {
     /// Semi-naive rounds over all recursive strata.
     pub iterations: u64,
     pub elapsed: Duration,
+    /// Per stratum (index into `Program::strata`): time and tuples derived.
+    pub strata: Vec<(usize, Duration, u64)>,
 }
 
 /// Every relation's tuples after evaluation, indexed by [`RelId`].
