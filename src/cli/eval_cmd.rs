@@ -51,7 +51,7 @@ pub fn run(args: &EvalArgs) -> i32 {
         );
         // The strata that took longest: where to look when a program is slow.
         let mut strata = db.stats.strata.clone();
-        strata.sort_by(|a, b| b.1.cmp(&a.1));
+        strata.sort_by_key(|s| std::cmp::Reverse(s.1));
         for (i, took, derived) in strata.iter().take(5) {
             let names: Vec<&str> = program.strata[*i]
                 .relations
