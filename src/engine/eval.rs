@@ -102,7 +102,6 @@ pub fn eval(
             .collect(),
         symbols: state.symbols,
         stats: state.stats,
-        ranks: Default::default(),
     })
 }
 
