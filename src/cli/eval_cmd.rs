@@ -55,6 +55,21 @@ pub fn run(args: &EvalArgs) -> i32 {
             db.stats.iterations,
             db.stats.elapsed.as_secs_f64()
         );
+        // The strata that took longest: where to look when a program is slow.
+        let mut strata = db.stats.strata.clone();
+        strata.sort_by_key(|s| std::cmp::Reverse(s.1));
+        for (i, took, derived) in strata.iter().take(5) {
+            let names: Vec<&str> = program.strata[*i]
+                .relations
+                .iter()
+                .map(|&r| program.relation(r).name.as_str())
+                .collect();
+            eprintln!(
+                "stats:   {:.3} s, {derived} tuples: {}",
+                took.as_secs_f64(),
+                names.join(", ")
+            );
+        }
     }
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table

@@ -86,8 +86,13 @@ pub fn eval(
         stats: Stats::default(),
         prov: limits.provenance.then(|| Recorder::new(program)),
     };
-    for stratum in &program.strata {
+    for (i, stratum) in program.strata.iter().enumerate() {
+        let (t0, d0) = (Instant::now(), state.stats.derived);
         state.stratum(stratum)?;
+        state
+            .stats
+            .strata
+            .push((i, t0.elapsed(), state.stats.derived - d0));
     }
     state.stats.elapsed = started.elapsed();
     Ok(Database {
@@ -102,7 +107,6 @@ pub fn eval(
         symbols: state.symbols,
         stats: state.stats,
         provenance: state.prov.map(Recorder::finish),
-        ranks: Default::default(),
     })
 }
 

@@ -118,6 +118,8 @@ pub struct Stats {
     /// Semi-naive rounds over all recursive strata.
     pub iterations: u64,
     pub elapsed: Duration,
+    /// Per stratum (index into `Program::strata`): time and tuples derived.
+    pub strata: Vec<(usize, Duration, u64)>,
 }
 
 /// Every relation's tuples after evaluation, indexed by [`RelId`].
@@ -128,8 +130,6 @@ pub struct Database {
     pub stats: Stats,
     /// Each derived tuple's first derivation, when [`Limits::provenance`] asked.
     pub provenance: Option<Provenance>,
-    /// Symbol ranks in text order, computed on the first sorted output.
-    ranks: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl Database {
@@ -155,25 +155,14 @@ impl Database {
     /// text), so that output is the same from run to run.
     pub fn sorted_rows(&self, program: &Program, rel: RelId) -> Vec<&[u64]> {
         let types: Vec<_> = program.relation(rel).types().collect();
-        let cached = self.ranks.get_or_init(|| self.symbols.ranks());
-        // `symbols` is public: whoever interned more since gets fresh ranks.
-        let fresh;
-        let ranks = if cached.len() == self.symbols.len() {
-            cached
-        } else {
-            fresh = self.symbols.ranks();
-            &fresh
-        };
         let mut rows: Vec<&[u64]> = self.rows(rel).collect();
         // Rows are distinct, so an unstable sort gives the one order.
+        // Symbols compare by an 8-byte prefix first (`Symbols::cmp`).
         rows.sort_unstable_by(|a, b| {
             for ((&x, &y), &ty) in a.iter().zip(b.iter()).zip(&types) {
-                let order = match ty {
-                    crate::facts::Type::Symbol => ranks[x as usize].cmp(&ranks[y as usize]),
-                    _ => value::sort_cells(ty, x, y, &self.symbols),
-                };
-                if order != Ordering::Equal {
-                    return order;
+                match value::sort_cells(ty, x, y, &self.symbols) {
+                    Ordering::Equal => continue,
+                    other => return other,
                 }
             }
             Ordering::Equal

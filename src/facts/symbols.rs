@@ -81,18 +81,6 @@ impl Symbols {
         }
     }
 
-    /// Each symbol's position in byte order of the texts: sorting output by
-    /// rank is sorting by text without reading the text per comparison.
-    pub fn ranks(&self) -> Vec<u32> {
-        let mut ids: Vec<Sym> = (0..self.len() as Sym).collect();
-        ids.sort_unstable_by(|&a, &b| self.cmp(a, b));
-        let mut ranks = vec![0; ids.len()];
-        for (rank, id) in ids.into_iter().enumerate() {
-            ranks[id as usize] = rank as u32;
-        }
-        ranks
-    }
-
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -129,12 +117,6 @@ mod tests {
             assert_eq!(s.get(w), Some(*id));
         }
         assert_eq!(s.get("abc"), None);
-        let mut t = Symbols::default();
-        for w in ["b", "ünï", "a", "", "ab"] {
-            t.intern(w);
-        }
-        // "" < "a" < "ab" < "b" < "ünï"
-        assert_eq!(t.ranks(), [3, 4, 1, 0, 2]);
     }
 
     #[test]
