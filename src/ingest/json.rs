@@ -52,11 +52,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// The text of an optional string, empty when absent or null.
-pub fn owned(s: Option<Str<'_>>) -> String {
-    s.map(Str::into_string).unwrap_or_default()
-}
-
 /// The text of an optional string, empty when absent or null, borrowed
 /// from the input where it can be.
 pub fn cow(s: Option<Str<'_>>) -> Cow<'_, str> {
@@ -90,10 +85,6 @@ pub fn text(raw: &RawValue) -> Cow<'_, str> {
 pub struct Text<'a>(pub Cow<'a, str>);
 
 impl<'a> Text<'a> {
-    pub fn into_string(self) -> String {
-        self.0.into_owned()
-    }
-
     pub fn into_cow(self) -> Cow<'a, str> {
         self.0
     }
