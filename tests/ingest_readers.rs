@@ -2,6 +2,7 @@
 //! fixtures whose every span is spelled out, on malformed input, and on the
 //! TrainTicket SkyWalking exports in `../shared` when they are there.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +16,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn read(name: &str) -> FileSpans {
+fn read(name: &str) -> FileSpans<'static> {
     match ingest::read_file(&fixture(name)) {
         Ok(file) => file,
         Err(p) => panic!("{name} did not read: {p}"),
@@ -37,30 +38,30 @@ fn read_err(name: &str) -> String {
     }
 }
 
-fn s(x: &str) -> String {
-    x.to_string()
+fn s(x: &str) -> Cow<'static, str> {
+    Cow::Owned(x.to_string())
 }
 
-fn pairs(kv: &[(&str, &str)]) -> Vec<(String, String)> {
+fn pairs(kv: &[(&str, &str)]) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
     kv.iter().map(|(k, v)| (s(k), s(v))).collect()
 }
 
-fn child_of(parent: &str) -> SpanRef {
+fn child_of(parent: &str) -> SpanRef<'static> {
     SpanRef {
         parent: s(parent),
         kind: RefKind::ChildOf,
     }
 }
 
-fn follows(parent: &str) -> SpanRef {
+fn follows(parent: &str) -> SpanRef<'static> {
     SpanRef {
         parent: s(parent),
         kind: RefKind::FollowsFrom,
     }
 }
 
-fn ids(file: &FileSpans) -> Vec<&str> {
-    file.spans.iter().map(|s| s.id.as_str()).collect()
+fn ids<'f>(file: &'f FileSpans<'_>) -> Vec<&'f str> {
+    file.spans.iter().map(|s| s.id.as_ref()).collect()
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn skywalking_segments_and_cross_process_and_cross_thread_refs() {
     let entry = &file.spans[2];
     assert_eq!(entry.refs, [child_of("segA-1")]);
     assert_eq!(
-        (entry.kind, entry.service.as_str(), &entry.peer),
+        (entry.kind, entry.service.as_ref(), &entry.peer),
         (SpanKind::Server, "ts-order", &None)
     );
     let task = &file.spans[3];
@@ -399,8 +400,8 @@ fn otlp_json_lines_one_request_per_line() {
         .iter()
         .map(|s| {
             (
-                s.id.as_str(),
-                s.service.as_str(),
+                s.id.as_ref(),
+                s.service.as_ref(),
                 s.kind,
                 s.start_us,
                 s.end_us,
@@ -538,7 +539,7 @@ fn trainticket_skywalking_exports_read_completely() {
     assert!(files > 0, "no case*/ files under {}", root.display());
 }
 
-fn read_text_as(name: &str, text: &str) -> Result<FileSpans, rulecheck::diag::Problem> {
+fn read_text_as(name: &str, text: &str) -> Result<FileSpans<'static>, rulecheck::diag::Problem> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
@@ -576,9 +577,9 @@ fn json_lines_of_other_formats_each_detected() {
         .iter()
         .map(|s| {
             (
-                s.id.as_str(),
-                s.name.as_str(),
-                s.service.as_str(),
+                s.id.as_ref(),
+                s.name.as_ref(),
+                s.service.as_ref(),
                 s.start_us,
                 s.end_us,
             )

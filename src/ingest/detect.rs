@@ -34,7 +34,7 @@ const VALUE_LIMIT: usize = 64 << 20;
 
 const UNKNOWN: &str = "not a SkyWalking, Jaeger, Zipkin or OTLP trace";
 
-pub fn parse(path: &Path, text: &str) -> Result<FileSpans, Problem> {
+pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
     // Editors on Windows start UTF-8 files with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
@@ -81,7 +81,7 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
     )
 }
 
-fn parse_doc(text: &str, sink: &mut Sink) -> Result<Format, DocError> {
+fn parse_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let found = DocSeed { sink }
         .deserialize(&mut de)
@@ -99,18 +99,18 @@ fn parse_doc(text: &str, sink: &mut Sink) -> Result<Format, DocError> {
 
 /// Reads a whole document, deciding its format from its first deciding key
 /// and converting spans as they are read: no array of raw spans is held.
-struct DocSeed<'s, 'p> {
-    sink: &'s mut Sink<'p>,
+struct DocSeed<'s, 'p, 'a> {
+    sink: &'s mut Sink<'p, 'a>,
 }
 
-impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_, 'de> {
     type Value = Found;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Found, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for DocSeed<'_, '_> {
+impl<'de> Visitor<'de> for DocSeed<'_, '_, 'de> {
     type Value = Found;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -119,7 +119,9 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
 
     fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Found, S::Error> {
         let mut parts = Vec::new();
-        let each = |raw: zipkin::RawSpan<'de>, sink: &mut Sink| parts.push(zipkin::part(raw, sink));
+        let each = |raw: zipkin::RawSpan<'de>, sink: &mut Sink<'_, 'de>| {
+            parts.push(zipkin::part(raw, sink))
+        };
         Each::new(&mut *self.sink, each).visit_seq(seq)?;
         zipkin::finish(parts, self.sink);
         Ok(Found::Trace(Format::Zipkin))
@@ -193,14 +195,14 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
 
 /// Reads an array element by element, handing each to `each` as soon as it
 /// is read.
-struct Each<'s, 'p, T, F> {
-    sink: &'s mut Sink<'p>,
+struct Each<'s, 'p, 'a, T, F> {
+    sink: &'s mut Sink<'p, 'a>,
     each: F,
     item: PhantomData<fn() -> T>,
 }
 
-impl<'s, 'p, T, F> Each<'s, 'p, T, F> {
-    fn new(sink: &'s mut Sink<'p>, each: F) -> Self {
+impl<'s, 'p, 'a, T, F> Each<'s, 'p, 'a, T, F> {
+    fn new(sink: &'s mut Sink<'p, 'a>, each: F) -> Self {
         Each {
             sink,
             each,
@@ -209,10 +211,10 @@ impl<'s, 'p, T, F> Each<'s, 'p, T, F> {
     }
 }
 
-impl<'de, T, F> DeserializeSeed<'de> for Each<'_, '_, T, F>
+impl<'de, T, F> DeserializeSeed<'de> for Each<'_, '_, 'de, T, F>
 where
     T: Deserialize<'de>,
-    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p>),
+    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p, 'de>),
 {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -220,10 +222,10 @@ where
     }
 }
 
-impl<'de, T, F> Visitor<'de> for Each<'_, '_, T, F>
+impl<'de, T, F> Visitor<'de> for Each<'_, '_, 'de, T, F>
 where
     T: Deserialize<'de>,
-    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p>),
+    F: for<'s, 'p> FnMut(T, &'s mut Sink<'p, 'de>),
 {
     type Value = ();
 
@@ -330,18 +332,18 @@ fn graphql_errors(errors: Option<&Value>) -> String {
 
 /// `data`: SkyWalking's GraphQL result `{trace: {spans}}` or Jaeger's array
 /// of traces; anything else leaves the format undecided.
-struct DataSeed<'s, 'p> {
-    sink: &'s mut Sink<'p>,
+struct DataSeed<'s, 'p, 'a> {
+    sink: &'s mut Sink<'p, 'a>,
 }
 
-impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_, 'de> {
     type Value = Option<Format>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for DataSeed<'_, '_> {
+impl<'de> Visitor<'de> for DataSeed<'_, '_, 'de> {
     type Value = Option<Format>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

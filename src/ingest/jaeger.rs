@@ -4,12 +4,14 @@
 //! Jaeger has no span kind field: kind, error and peer come from the
 //! OpenTracing / OpenTelemetry tags the client libraries write.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 
 use serde::Deserialize;
 
 use super::ids;
-use super::json::{owned, Str, Text};
+use super::json::{cow, Str, Text};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -81,12 +83,14 @@ struct RawProcess<'a> {
     service_name: Option<Str<'a>>,
 }
 
-fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Vec<(String, String)> {
+type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Pairs<'_> {
     tags.unwrap_or_default()
         .into_iter()
         .map(|t| {
-            let value = t.value.map(Text::into_string).unwrap_or_default();
-            (t.key.into_string(), value)
+            let value = t.value.map(Text::into_cow).unwrap_or_default();
+            (t.key.into_cow(), value)
         })
         .collect()
 }
@@ -122,7 +126,7 @@ fn peer_of(span: &Span) -> Option<String> {
     })
 }
 
-pub fn convert_one(trace: RawTrace<'_>, out: &mut Sink) {
+pub fn convert_one<'a>(trace: RawTrace<'a>, out: &mut Sink<'_, 'a>) {
     let processes = trace.processes.unwrap_or_default();
     out.spans.reserve(trace.spans.len());
     for r in trace.spans {
@@ -146,16 +150,19 @@ pub fn convert_one(trace: RawTrace<'_>, out: &mut Sink) {
             if !hex {
                 out.non_hex(&id, "referenced span id", x.span_id.as_str());
             }
-            refs.push(SpanRef { parent, kind });
+            refs.push(SpanRef {
+                parent: Cow::Owned(parent),
+                kind,
+            });
         }
         if let Some(p) = r.parent_span_id.filter(|p| !p.as_str().is_empty()) {
             let (parent, hex) = ids::hex_id(p.as_str());
-            if !is_zero(&parent) && !refs.iter().any(|x| x.parent == parent) {
+            if !is_zero(&parent) && !refs.iter().any(|x| x.parent == parent.as_str()) {
                 if !hex {
                     out.non_hex(&id, "parent span id", p.as_str());
                 }
                 refs.push(SpanRef {
-                    parent,
+                    parent: Cow::Owned(parent),
                     kind: RefKind::ChildOf,
                 });
             }
@@ -187,10 +194,10 @@ pub fn convert_one(trace: RawTrace<'_>, out: &mut Sink) {
             })
             .collect();
         let mut span = Span {
-            id,
-            trace_id: trace_hex_id,
-            service: service.unwrap_or_default(),
-            name: owned(r.operation_name),
+            id: Cow::Owned(id),
+            trace_id: Cow::Owned(trace_hex_id),
+            service: Cow::Owned(service.unwrap_or_default()),
+            name: cow(r.operation_name),
             kind: SpanKind::Internal,
             start_us: r.start_time,
             end_us: r.start_time.saturating_add(r.duration.unwrap_or(0)),
@@ -206,11 +213,11 @@ pub fn convert_one(trace: RawTrace<'_>, out: &mut Sink) {
         span.kind = kind_of(&span);
         span.error =
             span.tag("error") == Some("true") || span.tag("otel.status_code") == Some("ERROR");
-        span.peer = peer_of(&span);
+        span.peer = peer_of(&span).map(Cow::Owned);
         span.component = span
             .tag("otel.library.name")
             .or_else(|| span.tag("otel.scope.name"))
-            .map(str::to_string);
+            .map(|c| Cow::Owned(c.to_string()));
         out.push(span);
     }
 }

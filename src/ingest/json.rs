@@ -16,9 +16,13 @@ use serde_json::value::RawValue;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Str<'a>(pub Cow<'a, str>);
 
-impl Str<'_> {
+impl<'a> Str<'a> {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_cow(self) -> Cow<'a, str> {
+        self.0
     }
 
     pub fn into_string(self) -> String {
@@ -48,9 +52,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// The text of an optional string, empty when absent or null.
-pub fn owned(s: Option<Str<'_>>) -> String {
-    s.map(Str::into_string).unwrap_or_default()
+/// The text of an optional string, empty when absent or null, borrowed
+/// from the input where it can be.
+pub fn cow(s: Option<Str<'_>>) -> Cow<'_, str> {
+    s.map(Str::into_cow).unwrap_or_default()
 }
 
 /// Any JSON value as text: strings unquoted, numbers and booleans as
@@ -79,9 +84,9 @@ pub fn text(raw: &RawValue) -> Cow<'_, str> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Text<'a>(pub Cow<'a, str>);
 
-impl Text<'_> {
-    pub fn into_string(self) -> String {
-        self.0.into_owned()
+impl<'a> Text<'a> {
+    pub fn into_cow(self) -> Cow<'a, str> {
+        self.0
     }
 }
 

@@ -41,11 +41,12 @@ impl Format {
 }
 
 /// The spans of one file, in file order, with the warnings met reading it.
+/// The spans borrow the file's text (see [`parse`]).
 #[derive(Debug)]
-pub struct FileSpans {
+pub struct FileSpans<'a> {
     pub path: PathBuf,
     pub format: Format,
-    pub spans: Vec<Span>,
+    pub spans: Vec<Span<'a>>,
     pub problems: Vec<Problem>,
 }
 
@@ -56,10 +57,28 @@ pub fn find_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
     source::find_files(paths)
 }
 
-/// Reads one trace file. A file that cannot be read as a whole (I/O error,
-/// invalid JSON, unknown format, wrong field types) is an `Err` naming the
-/// file and the reason.
-pub fn read_file(path: &Path) -> Result<FileSpans, Problem> {
-    let text = source::read_text(path)?;
-    detect::parse(path, &text)
+/// Reads one trace file into spans that own their strings. A file that
+/// cannot be read as a whole (I/O error, invalid JSON, unknown format, wrong
+/// field types) is an `Err` naming the file and the reason.
+pub fn read_file(path: &Path) -> Result<FileSpans<'static>, Problem> {
+    let text = read_text(path)?;
+    let file = parse(path, &text)?;
+    Ok(FileSpans {
+        path: file.path,
+        format: file.format,
+        spans: file.spans.into_iter().map(Span::into_owned).collect(),
+        problems: file.problems,
+    })
+}
+
+/// A trace file's text, gunzipped when it is gzip; the first half of
+/// [`read_file`], for callers that keep the text while they use its spans.
+pub fn read_text(path: &Path) -> Result<String, Problem> {
+    source::read_text(path)
+}
+
+/// The spans of a trace file's `text`, borrowing from it where the JSON
+/// holds a string verbatim; the second half of [`read_file`].
+pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
+    detect::parse(path, text)
 }

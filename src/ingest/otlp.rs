@@ -8,11 +8,13 @@
 //! read. Attribute names are kept as written: lowering knows both the old
 //! and the new semantic conventions.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::ids;
-use super::json::{owned, text, Int, NumOrName, Str};
+use super::json::{cow, text, Int, NumOrName, Str};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -211,13 +213,15 @@ fn write_json(v: &AnyValue<'_>, out: &mut String) {
     }
 }
 
-fn attributes(attrs: Option<Vec<KeyValue<'_>>>) -> Vec<(String, String)> {
+type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+fn attributes(attrs: Option<Vec<KeyValue<'_>>>) -> Pairs<'_> {
     attrs
         .unwrap_or_default()
         .into_iter()
         .map(|kv| {
             let value = kv.value.as_ref().map(value_text).unwrap_or_default();
-            (kv.key.into_string(), value)
+            (kv.key.into_cow(), Cow::Owned(value))
         })
         .collect()
 }
@@ -253,7 +257,7 @@ fn is_error(status: Option<&Status<'_>>) -> bool {
     }
 }
 
-pub fn convert_one(rs: ResourceSpans<'_>, out: &mut Sink) {
+pub fn convert_one<'a>(rs: ResourceSpans<'a>, out: &mut Sink<'_, 'a>) {
     let service = rs
         .resource
         .and_then(|r| r.attributes)
@@ -278,7 +282,12 @@ pub fn convert_one(rs: ResourceSpans<'_>, out: &mut Sink) {
     }
 }
 
-fn span(r: RawSpan<'_>, service: &str, component: &Option<String>, out: &mut Sink) -> Span {
+fn span<'a>(
+    r: RawSpan<'a>,
+    service: &str,
+    component: &Option<String>,
+    out: &mut Sink<'_, 'a>,
+) -> Span<'a> {
     let (id, hex) = ids::otlp_id(r.span_id.as_str(), 8);
     if !hex {
         out.non_hex(&id, "span id", r.span_id.as_str());
@@ -294,7 +303,7 @@ fn span(r: RawSpan<'_>, service: &str, component: &Option<String>, out: &mut Sin
             out.non_hex(&id, "parent span id", p.as_str());
         }
         refs.push(SpanRef {
-            parent,
+            parent: Cow::Owned(parent),
             kind: RefKind::ChildOf,
         });
     }
@@ -309,7 +318,7 @@ fn span(r: RawSpan<'_>, service: &str, component: &Option<String>, out: &mut Sin
                 out.non_hex(&id, "linked span id", link.span_id.as_str());
             }
             refs.push(SpanRef {
-                parent,
+                parent: Cow::Owned(parent),
                 kind: RefKind::FollowsFrom,
             });
         }
@@ -326,7 +335,7 @@ fn span(r: RawSpan<'_>, service: &str, component: &Option<String>, out: &mut Sin
         .unwrap_or_default()
         .into_iter()
         .map(|e| {
-            let mut fields = vec![("event".to_string(), owned(e.name))];
+            let mut fields = vec![(Cow::Borrowed("event"), cow(e.name))];
             fields.extend(attributes(e.attributes));
             Log {
                 time_us: micros(e.time_unix_nano),
@@ -335,10 +344,10 @@ fn span(r: RawSpan<'_>, service: &str, component: &Option<String>, out: &mut Sin
         })
         .collect();
     Span {
-        id,
-        trace_id,
-        service: service.to_string(),
-        name: owned(r.name),
+        id: Cow::Owned(id),
+        trace_id: Cow::Owned(trace_id),
+        service: Cow::Owned(service.to_string()),
+        name: cow(r.name),
         kind,
         start_us: micros(r.start_time_unix_nano),
         end_us: micros(r.end_time_unix_nano),
@@ -348,7 +357,7 @@ fn span(r: RawSpan<'_>, service: &str, component: &Option<String>, out: &mut Sin
         error: is_error(r.status.as_ref()),
         peer: None,
         layer: None,
-        component: component.clone(),
+        component: component.clone().map(Cow::Owned),
         segment: None,
     }
 }

@@ -6,15 +6,15 @@ use std::path::Path;
 use crate::diag::Problem;
 use crate::model::Span;
 
-pub struct Sink<'p> {
+pub struct Sink<'p, 'a> {
     pub path: &'p Path,
-    pub spans: Vec<Span>,
+    pub spans: Vec<Span<'a>>,
     pub problems: Vec<Problem>,
     /// Re-reading a failed document only to find where it fails keeps nothing.
     discard: bool,
 }
 
-impl<'p> Sink<'p> {
+impl<'p, 'a> Sink<'p, 'a> {
     pub fn new(path: &'p Path) -> Self {
         Sink {
             path,
@@ -32,7 +32,7 @@ impl<'p> Sink<'p> {
         }
     }
 
-    pub fn push(&mut self, span: Span) {
+    pub fn push(&mut self, span: Span<'a>) {
         if !self.discard {
             self.spans.push(span);
         }

@@ -5,10 +5,12 @@
 //! `refs` across segments: CROSS_PROCESS to the caller's Exit span,
 //! CROSS_THREAD to the span that handed work to another thread.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use super::ids;
-use super::json::{owned, Str};
+use super::json::{cow, Str};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -69,10 +71,12 @@ struct RawLog<'a> {
     data: Option<Vec<RawTag<'a>>>,
 }
 
-fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Vec<(String, String)> {
+type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Pairs<'_> {
     tags.unwrap_or_default()
         .into_iter()
-        .map(|t| (t.key.into_string(), owned(t.value)))
+        .map(|t| (t.key.into_cow(), cow(t.value)))
         .collect()
 }
 
@@ -81,13 +85,13 @@ fn span_id(segment: &str, number: i64) -> String {
     ids::with_number(segment, '-', number)
 }
 
-pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
-    let segment = r.segment_id.into_string();
+pub fn convert_one<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) {
+    let segment = r.segment_id.into_cow();
     let id = span_id(&segment, r.span_id);
     let mut refs = Vec::new();
     if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
         refs.push(SpanRef {
-            parent: span_id(&segment, p),
+            parent: Cow::Owned(span_id(&segment, p)),
             kind: RefKind::ChildOf,
         });
     }
@@ -107,7 +111,7 @@ pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
             }
         };
         refs.push(SpanRef {
-            parent: span_id(x.parent_segment_id.as_str(), x.parent_span_id),
+            parent: Cow::Owned(span_id(x.parent_segment_id.as_str(), x.parent_span_id)),
             kind,
         });
     }
@@ -136,9 +140,9 @@ pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
         })
         .collect();
     out.push(Span {
-        trace_id: r.trace_id.into_string(),
-        service: owned(r.service_code),
-        name: owned(r.endpoint_name),
+        trace_id: r.trace_id.into_cow(),
+        service: cow(r.service_code),
+        name: cow(r.endpoint_name),
         kind,
         start_us: r.start_time.saturating_mul(1000),
         end_us: r.end_time.saturating_mul(1000),
@@ -146,11 +150,11 @@ pub fn convert_one(r: RawSpan<'_>, out: &mut Sink) {
         tags: pairs(r.tags),
         logs,
         error: r.is_error.unwrap_or(false),
-        peer: r.peer.map(Str::into_string).filter(|p| !p.is_empty()),
-        layer: r.layer.map(Str::into_string),
-        component: r.component.map(Str::into_string),
+        peer: r.peer.map(Str::into_cow).filter(|p| !p.is_empty()),
+        layer: r.layer.map(Str::into_cow),
+        component: r.component.map(Str::into_cow),
         segment: Some((segment, r.span_id)),
-        id,
+        id: Cow::Owned(id),
     });
 }
 

@@ -6,6 +6,8 @@
 //! are merged, and a shared server half becomes its own span `<id>-server`,
 //! child of the client half, so that each span has one id.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
@@ -61,8 +63,8 @@ struct Annotation<'a> {
 
 /// One span while its fragments are merged: times stay optional until the
 /// end so that a fragment without them does not pull the span to zero.
-pub struct Part {
-    span: Span,
+pub struct Part<'a> {
+    span: Span<'a>,
     parent: Option<String>,
     start: Option<i64>,
     end: Option<i64>,
@@ -86,7 +88,7 @@ fn endpoint_address(e: &Endpoint<'_>) -> Option<String> {
     })
 }
 
-pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
+pub fn part<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) -> Part<'a> {
     let (id, hex) = ids::hex_id(r.id.as_str());
     if !hex {
         out.non_hex(&id, "span id", r.id.as_str());
@@ -118,12 +120,12 @@ pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
             None
         }
     };
-    let tags: Vec<(String, String)> = r
+    let tags: Vec<(Cow<'a, str>, Cow<'a, str>)> = r
         .tags
         .unwrap_or_default()
         .0
         .into_iter()
-        .map(|(k, v)| (k.into_string(), v.into_string()))
+        .map(|(k, v)| (k.into_cow(), v.into_cow()))
         .collect();
     let logs: Vec<Log> = r
         .annotations
@@ -131,22 +133,22 @@ pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
         .into_iter()
         .map(|a| Log {
             time_us: a.timestamp,
-            fields: vec![("event".to_string(), a.value.into_string())],
+            fields: vec![(Cow::Borrowed("event"), a.value.into_cow())],
         })
         .collect();
     let service = r
         .local_endpoint
         .as_ref()
         .and_then(|e| e.service_name.as_ref())
-        .map(|s| s.as_str().to_string())
+        .map(|s| Cow::Owned(s.as_str().to_string()))
         .unwrap_or_default();
     let start = r.timestamp.filter(|&t| t > 0);
     Part {
         span: Span {
-            id,
-            trace_id,
+            id: Cow::Owned(id),
+            trace_id: Cow::Owned(trace_id),
             service,
-            name: r.name.map(Str::into_string).unwrap_or_default(),
+            name: r.name.map(Str::into_cow).unwrap_or_default(),
             kind: SpanKind::Internal,
             start_us: 0,
             end_us: 0,
@@ -154,7 +156,11 @@ pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
             error: tags.iter().any(|(k, _)| k == "error"),
             tags,
             logs,
-            peer: r.remote_endpoint.as_ref().and_then(endpoint_address),
+            peer: r
+                .remote_endpoint
+                .as_ref()
+                .and_then(endpoint_address)
+                .map(Cow::Owned),
             layer: None,
             component: None,
             segment: None,
@@ -170,7 +176,7 @@ pub fn part(r: RawSpan<'_>, out: &mut Sink) -> Part {
 
 /// Unites a later fragment into the first one: what the first lacks is
 /// filled, tags and annotations are united, times widened.
-fn merge(into: &mut Part, from: Part) {
+fn merge<'a>(into: &mut Part<'a>, from: Part<'a>) {
     let (a, b) = (&mut into.span, from.span);
     if a.name.is_empty() {
         a.name = b.name;
@@ -202,13 +208,13 @@ fn merge(into: &mut Part, from: Part) {
 }
 
 /// Merges fragments, splits shared halves and emits the spans.
-pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
-    let mut parts: Vec<Part> = Vec::with_capacity(fragments.len());
+pub fn finish<'a>(fragments: Vec<Part<'a>>, out: &mut Sink<'_, 'a>) {
+    let mut parts: Vec<Part<'a>> = Vec::with_capacity(fragments.len());
     // Per id: the part index of its unshared and of its shared fragments.
     let mut index: FxHashMap<String, [Option<usize>; 2]> = FxHashMap::default();
     for p in fragments {
         let shared = p.shared as usize;
-        match index.get_mut(p.span.id.as_str()) {
+        match index.get_mut(p.span.id.as_ref()) {
             Some(slots) => match slots[shared] {
                 Some(i) => merge(&mut parts[i], p),
                 None => {
@@ -219,7 +225,7 @@ pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
             None => {
                 let mut slots = [None, None];
                 slots[shared] = Some(parts.len());
-                index.insert(p.span.id.clone(), slots);
+                index.insert(p.span.id.to_string(), slots);
                 parts.push(p);
             }
         }
@@ -232,14 +238,14 @@ pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
     for p in &mut parts {
         if p.shared
             && index
-                .get(p.span.id.as_str())
+                .get(p.span.id.as_ref())
                 .is_some_and(|slots| slots[0].is_some())
         {
-            let client = std::mem::take(&mut p.span.id);
-            p.span.id = format!("{client}-server");
+            let client = std::mem::take(&mut p.span.id).into_owned();
+            p.span.id = Cow::Owned(format!("{client}-server"));
             p.parent = Some(client.clone());
             p.server_half = true;
-            server_of.insert(client, p.span.service.clone());
+            server_of.insert(client, p.span.service.to_string());
         }
     }
 
@@ -253,7 +259,7 @@ pub fn finish(fragments: Vec<Part>, out: &mut Sink) {
                 _ => parent,
             };
             p.span.refs.push(SpanRef {
-                parent,
+                parent: Cow::Owned(parent),
                 kind: RefKind::ChildOf,
             });
         }

@@ -62,7 +62,7 @@ pub fn peer(span: &Span) -> Option<String> {
 
 /// The database call a span records: it must carry a statement, or a
 /// database system, name or instance.
-pub fn db_call(span: &Span) -> Option<DbCall<'_>> {
+pub fn db_call<'s>(span: &'s Span<'_>) -> Option<DbCall<'s>> {
     let statement = span.first_tag(&["db.statement", "db.query.text", "sql.query"]);
     let system = span.first_tag(&["db.system", "db.system.name", "db.type"]);
     let name = span.first_tag(&["db.instance", "db.name", "db.namespace"]);

@@ -12,7 +12,7 @@ pub struct HttpCall<'a> {
 }
 
 /// The HTTP call a span records, if it records one (a method is required).
-pub fn http_call(span: &Span) -> Option<HttpCall<'_>> {
+pub fn http_call<'s>(span: &'s Span<'_>) -> Option<HttpCall<'s>> {
     let method = span.first_tag(&["http.method", "http.request.method"])?;
     let url = match span.first_tag(&["url", "http.url", "url.full"]) {
         Some(u) => u.to_string(),

@@ -272,9 +272,18 @@ pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
     // Parse a bounded batch at a time: parallel, but never the whole corpus in memory.
     let batch = rayon::current_num_threads().max(1) * 4;
     for chunk in files.chunks(batch) {
+        let texts: Vec<_> = chunk
+            .par_iter()
+            .map(|p| crate::ingest::read_text(p))
+            .collect();
+        // Spans borrow their file's text, which outlives them here.
         let parsed: Vec<_> = chunk
             .par_iter()
-            .map(|p| crate::ingest::read_file(p))
+            .zip(&texts)
+            .map(|(p, text)| match text {
+                Ok(text) => crate::ingest::parse(p, text),
+                Err(problem) => Err(problem.clone()),
+            })
             .collect();
         for result in parsed {
             match result {
