@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::engine::value::const_cell;
 use crate::facts::Type;
-use crate::lang::program::{Literal, RelId, RuleId, Term, VarId};
+use crate::lang::program::{Atom, Literal, RelId, RuleId, Term, Value, VarId};
 use crate::lang::Loc;
 
 use super::solve::Ctx;
@@ -40,6 +40,30 @@ pub enum Node {
     Aggregate { loc: Loc, value: u64, ty: Type },
     /// A filter or binding that held.
     Condition { loc: Loc },
+}
+
+impl Node {
+    /// The leaf of a negated atom that held, its pattern filled in from
+    /// the rule's variable values (`var`) and constants (`constant`).
+    pub fn absent(
+        atom: &Atom,
+        var: impl Fn(VarId) -> Option<u64>,
+        mut constant: impl FnMut(&Value) -> u64,
+    ) -> Node {
+        Node::Absent {
+            relation: atom.relation,
+            pattern: atom
+                .args
+                .iter()
+                .map(|t| match t {
+                    Term::Var(v) => var(*v),
+                    Term::Const(c) => Some(constant(c)),
+                    Term::Wildcard => None,
+                })
+                .collect(),
+            loc: atom.loc,
+        }
+    }
 }
 
 /// How a tuple was first proved.
@@ -191,19 +215,11 @@ impl<'c, 'a> Prover<'c, 'a> {
         for (lit, row) in rule.body.iter().zip(&step.matched) {
             children.push(match lit {
                 Literal::Positive(a) => self.tree(a.relation, row.as_ref().expect("matched")),
-                Literal::Negative(a) => Node::Absent {
-                    relation: a.relation,
-                    pattern: a
-                        .args
-                        .iter()
-                        .map(|t| match t {
-                            Term::Var(v) => step.bindings[v.0 as usize],
-                            Term::Const(c) => Some(const_cell(c, &mut self.ctx.symbols)),
-                            Term::Wildcard => None,
-                        })
-                        .collect(),
-                    loc: a.loc,
-                },
+                Literal::Negative(a) => Node::absent(
+                    a,
+                    |v| step.bindings[v.0 as usize],
+                    |c| const_cell(c, &mut self.ctx.symbols),
+                ),
                 Literal::Aggregate(a) => Node::Aggregate {
                     loc: a.loc,
                     ty: rule.var(a.var).ty,

@@ -96,19 +96,7 @@ fn node(ctx: &mut Ctx<'_>, prov: &Provenance, rel: RelId, row: usize) -> Option<
                 let (r, row) = atom_rows.next()?;
                 node(ctx, prov, r, row)?
             }
-            Literal::Negative(a) => Node::Absent {
-                relation: a.relation,
-                pattern: a
-                    .args
-                    .iter()
-                    .map(|t| match t {
-                        Term::Var(v) => st.get(*v),
-                        Term::Const(k) => Some(ctx.const_cell(k)),
-                        Term::Wildcard => None,
-                    })
-                    .collect(),
-                loc: a.loc,
-            },
+            Literal::Negative(a) => Node::absent(a, |v| st.get(v), |k| ctx.const_cell(k)),
             Literal::Aggregate(a) => Node::Aggregate {
                 loc: a.loc,
                 ty: rule.var(a.var).ty,
