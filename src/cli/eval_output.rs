@@ -49,18 +49,16 @@ impl Section<'_> {
             .collect()
     }
 
-    /// One row as tab-separated, escaped text.
-    fn write_tsv_row(&self, out: &mut impl Write, row: &[u64]) -> io::Result<()> {
-        for (i, (&c, &ty)) in row.iter().zip(&self.types).enumerate() {
-            if i > 0 {
-                out.write_all(b"\t")?;
-            }
-            match ty {
-                Type::Symbol => tsv::write_escaped(out, self.db.symbols.resolve(c as u32))?,
-                _ => out.write_all(value::render(ty, c, &self.db.symbols).as_bytes())?,
-            }
-        }
-        out.write_all(b"\n")
+    /// One row as tab-separated, escaped text, through `buf`.
+    fn write_tsv_row(
+        &self,
+        out: &mut impl Write,
+        buf: &mut Vec<u8>,
+        row: &[u64],
+    ) -> io::Result<()> {
+        buf.clear();
+        tsv::push_row(buf, row, self.types.iter().copied(), &self.db.symbols)?;
+        out.write_all(buf)
     }
 }
 
@@ -153,10 +151,11 @@ impl<'a> Report<'a> {
                 self.write_violations(out)
             }
             Format::Tsv => {
+                let mut buf = Vec::new();
                 for s in &self.outputs {
                     writeln!(out, "# {}", s.name)?;
                     for row in &s.rows {
-                        s.write_tsv_row(out, row)?;
+                        s.write_tsv_row(out, &mut buf, row)?;
                     }
                 }
                 self.write_violations(out)
@@ -248,8 +247,9 @@ impl<'a> Report<'a> {
         for s in &self.outputs {
             let mut out =
                 io::BufWriter::new(fs::File::create(dir.join(format!("{}.csv", s.name)))?);
+            let mut buf = Vec::new();
             for row in &s.rows {
-                s.write_tsv_row(&mut out, row)?;
+                s.write_tsv_row(&mut out, &mut buf, row)?;
             }
             out.flush()?;
         }

@@ -3,7 +3,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 
-use crate::facts::{tsv, Base, FactDb, Sym, Type};
+use crate::facts::{tsv, Base, FactDb};
 
 use super::{inputs, FactsArgs, EXIT_ERROR, EXIT_OK};
 
@@ -16,18 +16,12 @@ pub fn write_facts(db: &FactDb, dir: &std::path::Path) -> std::io::Result<()> {
         let schema = rel.schema();
         let mut out = File::create(dir.join(format!("{}.facts", schema.name)))?;
         for row in db.table(rel).rows() {
-            for (i, (&cell, col)) in row.iter().zip(schema.columns).enumerate() {
-                if i > 0 {
-                    buf.push(b'\t');
-                }
-                match col.ty {
-                    Type::Symbol => tsv::push_escaped(&mut buf, db.symbols.resolve(cell as Sym)),
-                    Type::Number => write!(buf, "{}", cell as i64)?,
-                    Type::Unsigned => write!(buf, "{cell}")?,
-                    Type::Float => write!(buf, "{}", f64::from_bits(cell))?,
-                }
-            }
-            buf.push(b'\n');
+            tsv::push_row(
+                &mut buf,
+                row,
+                schema.columns.iter().map(|c| c.ty),
+                &db.symbols,
+            )?;
             if buf.len() >= FLUSH_AT {
                 out.write_all(&buf)?;
                 buf.clear();

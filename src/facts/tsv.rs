@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use super::{Sym, Symbols, Type};
+
 /// Writes `value` with the four escapes above.
 pub fn write_escaped(out: &mut impl Write, value: &str) -> io::Result<()> {
     let bytes = value.as_bytes();
@@ -43,6 +45,30 @@ pub fn push_escaped(buf: &mut Vec<u8>, value: &str) {
             _ => buf.push(b),
         }
     }
+}
+
+/// Appends one row of cells of `types` as a `.facts` line: symbols by
+/// text, escaped; numbers as Soufflé prints them; tab-separated, ending in
+/// a newline. `rulecheck facts` and `eval`'s TSV output both write rows so.
+pub fn push_row(
+    buf: &mut Vec<u8>,
+    row: &[u64],
+    types: impl IntoIterator<Item = Type>,
+    symbols: &Symbols,
+) -> io::Result<()> {
+    for (i, (&cell, ty)) in row.iter().zip(types).enumerate() {
+        if i > 0 {
+            buf.push(b'\t');
+        }
+        match ty {
+            Type::Symbol => push_escaped(buf, symbols.resolve(cell as Sym)),
+            Type::Number => write!(buf, "{}", cell as i64)?,
+            Type::Unsigned => write!(buf, "{cell}")?,
+            Type::Float => write!(buf, "{}", f64::from_bits(cell))?,
+        }
+    }
+    buf.push(b'\n');
+    Ok(())
 }
 
 fn needs_escape(b: u8) -> bool {
