@@ -14,10 +14,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::diag::Problem;
-use crate::engine::{self, input, Limits};
+use crate::engine::{self, base_input, input, Limits};
 use crate::explain::source::SOURCE_BASES;
 use crate::facts::{Base, FactDb};
-use crate::lang::{self, Program};
+use crate::lang::{self, Demand, Program};
 
 use super::eval_output::{self, Format};
 use super::{check_cmd, inputs, EvalArgs, InputArgs, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
@@ -113,6 +113,10 @@ pub fn run(args: &EvalArgs) -> i32 {
             db.stats.elapsed.as_secs_f64()
         );
     }
+    // The process ends here: freeing a million-span database piece by
+    // piece would only add to the wall time.
+    std::mem::forget(report);
+    std::mem::forget(db);
     if failed {
         EXIT_ERROR
     } else if violations > 0 {
@@ -124,8 +128,9 @@ pub fn run(args: &EvalArgs) -> i32 {
 
 /// Loads rules and inputs and evaluates: the program, the database and
 /// whether an input problem makes the run fail; or the exit code. Facts
-/// folders give only the base relations the program reads and those in
-/// `also` (the database then lacks the others).
+/// folders give only what the program can observe of the base relations
+/// (see [`Demand`]) and all of those in `also`: the database lacks the
+/// others, and unobserved columns hold placeholders.
 pub(super) fn evaluate(
     rules: &[PathBuf],
     input: &InputArgs,
@@ -133,9 +138,14 @@ pub(super) fn evaluate(
     also: &[Base],
 ) -> Result<(Program, engine::Database, bool), i32> {
     let program = load_rules(rules)?;
-    let read = program.relations_read();
-    let (facts, facts_dirs, mut failed) =
-        load_facts(input, &|b| read[b as usize] || also.contains(&b));
+    let demand = program.demand();
+    let (facts, facts_dirs, mut failed) = load_facts(input, &|b| {
+        if also.contains(&b) {
+            Some(Demand::all(b.schema().columns.len()))
+        } else {
+            demand[b as usize].clone()
+        }
+    });
     let (result, problems) = engine::eval_with_dirs(&program, facts, &facts_dirs, limits);
     failed |= inputs::report(&problems, input.strict);
     match result {
@@ -170,12 +180,12 @@ pub(super) fn load_rules(paths: &[PathBuf]) -> Result<Program, i32> {
     })
 }
 
-/// Base facts from traces and facts folders (of facts folders, only the
-/// relations `wanted`); the folders `.input` relations are read from;
+/// Base facts from traces and facts folders (of facts folders, only what
+/// `demand` asks for); the folders `.input` relations are read from;
 /// whether any problem makes the run fail.
 pub(super) fn load_facts(
     args: &InputArgs,
-    wanted: &dyn Fn(Base) -> bool,
+    demand: &dyn Fn(Base) -> Option<Demand>,
 ) -> (FactDb, Vec<PathBuf>, bool) {
     let (fact_inputs, traces): (Vec<PathBuf>, Vec<PathBuf>) =
         args.inputs.iter().cloned().partition(|p| {
@@ -195,15 +205,32 @@ pub(super) fn load_facts(
     };
     let mut problems: Vec<Problem> = Vec::new();
     let started = std::time::Instant::now();
+    let mut from_image = 0;
     for dir in &fact_inputs {
-        problems.extend(input::read_base_facts(dir, &mut db, wanted));
+        // An image holds its own symbol table: usable only as the first
+        // source of facts.
+        let fresh = db.symbols.is_empty() && db.tables.iter().all(|t| t.is_empty());
+        if fresh {
+            match base_input::read_image(dir, demand) {
+                Ok(Some(image)) => {
+                    db = image;
+                    from_image += 1;
+                    continue;
+                }
+                Ok(None) => {}
+                Err(p) => problems.push(p),
+            }
+        }
+        problems.extend(base_input::read_base_facts(dir, &mut db, demand));
     }
     if args.stats && !fact_inputs.is_empty() {
         let rows: usize = db.tables.iter().map(|t| t.len()).sum();
         eprintln!(
-            "stats: facts folders: {rows} rows, {} symbols in {:.3} s",
+            "stats: facts folders: {rows} rows, {} symbols in {:.3} s ({from_image} of {} from {})",
             db.symbols.len(),
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            fact_inputs.len(),
+            crate::facts::image::FILE_NAME,
         );
     }
     failed |= inputs::report(&problems, args.strict);

@@ -46,7 +46,9 @@ pub fn run(args: &ExplainArgs) -> i32 {
         strict: false,
         stats: false,
     };
-    let (facts, facts_dirs, failed) = eval_cmd::load_facts(&input, &|_| true);
+    let (facts, facts_dirs, failed) = eval_cmd::load_facts(&input, &|b| {
+        Some(crate::lang::Demand::all(b.schema().columns.len()))
+    });
     let limits = Limits {
         provenance: true,
         ..Limits::default()

@@ -3,7 +3,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 
-use crate::facts::{tsv, Base, FactDb};
+use crate::facts::{image, tsv, Base, FactDb};
 
 use super::{inputs, FactsArgs, EXIT_ERROR, EXIT_OK};
 
@@ -41,6 +41,16 @@ pub fn run(args: &FactsArgs) -> i32 {
     if let Err(e) = write_facts(&db, &args.out) {
         eprintln!("error: {}: cannot write facts: {e}", args.out.display());
         return EXIT_ERROR;
+    }
+    if let Err(e) = image::write(&db, &args.out) {
+        // The `.facts` files are complete without it; only reading them
+        // back is slower.
+        eprintln!(
+            "warning: {}: cannot write {}: {e}",
+            args.out.display(),
+            image::FILE_NAME
+        );
+        let _ = std::fs::remove_file(args.out.join(image::FILE_NAME));
     }
     if failed {
         EXIT_ERROR

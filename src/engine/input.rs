@@ -6,10 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::Problem;
-use crate::facts::{tsv, Base, FactDb};
+use crate::facts::tsv;
 use crate::lang::program::{Program, RelId};
-
-use super::value::parse_cell;
 
 /// Rows of `.input` relations as text, typed by the engine when it loads
 /// them (so that their symbols go into the run's one symbol table).
@@ -115,64 +113,4 @@ pub fn is_facts_dir(dir: &Path) -> bool {
                 .any(|e| e.path().extension().is_some_and(|x| x == "facts") && e.path().is_file())
         })
         .unwrap_or(false)
-}
-
-/// Adds the base relations `wanted` found in facts folder `dir` to `db`.
-/// Missing files are empty relations; a bad row is an error naming file
-/// and line. Rows are parsed straight from the file's text into cells: a
-/// million-span folder holds tens of millions of fields.
-pub fn read_base_facts(dir: &Path, db: &mut FactDb, wanted: &dyn Fn(Base) -> bool) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    for base in Base::ALL {
-        if !wanted(base) {
-            continue;
-        }
-        let schema = base.schema();
-        let path = dir.join(format!("{}.facts", schema.name));
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                problems.push(Problem::error(&path, None, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let arity = schema.columns.len();
-        let mut row = Vec::with_capacity(arity);
-        for (n, line) in text.lines().enumerate() {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.is_empty() {
-                continue;
-            }
-            row.clear();
-            let mut fields = 0;
-            let mut bad = None;
-            for field in line.split('\t') {
-                fields += 1;
-                let Some(col) = schema.columns.get(fields - 1) else {
-                    continue;
-                };
-                if bad.is_none() {
-                    match parse_cell(col.ty, &tsv::unescape(field), &mut db.symbols) {
-                        Ok(c) => row.push(c),
-                        Err(m) => bad = Some(format!("column `{}`: {m}", col.name)),
-                    }
-                }
-            }
-            let message = if fields != arity {
-                format!("expected {arity} tab-separated columns, found {fields}")
-            } else if let Some(m) = bad {
-                m
-            } else {
-                db.push(base, &row);
-                continue;
-            };
-            problems.push(Problem::error(
-                &path,
-                Some(format!("line {}", n + 1)),
-                message,
-            ));
-        }
-    }
-    problems
 }

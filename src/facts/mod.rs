@@ -6,6 +6,7 @@
 //! type in [`schema`] says. Flat rows keep a million spans' facts in a few
 //! hundred megabytes and let the engine take them without conversion.
 
+pub mod image;
 pub mod schema;
 pub mod symbols;
 pub mod tsv;

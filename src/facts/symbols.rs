@@ -54,6 +54,52 @@ impl Symbols {
         id
     }
 
+    /// Every symbol's text back to back, and where each ends: what
+    /// [`Symbols::from_parts`] takes back (a facts image stores these).
+    pub fn parts(&self) -> (&str, &[u32]) {
+        (&self.text, &self.ends)
+    }
+
+    /// The table of symbols `i` = `text[ends[i - 1]..ends[i]]`, which must
+    /// be distinct; an error names what is wrong with the parts.
+    pub fn from_parts(text: String, ends: Vec<u32>) -> Result<Symbols, String> {
+        let mut start = 0;
+        for &end in &ends {
+            let end = end as usize;
+            if end < start || end > text.len() || !text.is_char_boundary(end) {
+                return Err(format!(
+                    "symbol end {end} out of order or inside a character"
+                ));
+            }
+            start = end;
+        }
+        if start != text.len() {
+            return Err("symbol text longer than its symbols".to_string());
+        }
+        let hasher = Hasher::default();
+        let mut ids = HashTable::with_capacity(ends.len());
+        let mut prefixes = Vec::with_capacity(ends.len());
+        for id in 0..ends.len() as Sym {
+            let s = name(&text, &ends, id);
+            prefixes.push(prefix(s));
+            let hash = hasher.hash_one(s);
+            if ids
+                .find(hash, |&other| name(&text, &ends, other) == s)
+                .is_some()
+            {
+                return Err(format!("symbol `{s}` stored twice"));
+            }
+            ids.insert_unique(hash, id, |&id| hasher.hash_one(name(&text, &ends, id)));
+        }
+        Ok(Symbols {
+            text,
+            ends,
+            ids,
+            hasher,
+            prefixes,
+        })
+    }
+
     /// The id of `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<Sym> {
         let hash = self.hasher.hash_one(s);

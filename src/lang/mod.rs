@@ -5,6 +5,7 @@
 
 pub mod ast;
 mod check;
+mod demand;
 pub mod error;
 mod lex;
 mod lint;
@@ -17,6 +18,7 @@ mod stratify;
 
 use std::path::PathBuf;
 
+pub use demand::Demand;
 pub use error::{ErrorKind, LangError};
 pub use load::{check_files, check_sources, compile_files, compile_sources, Checked};
 pub use program::Program;

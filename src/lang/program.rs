@@ -57,31 +57,6 @@ impl Program {
             .map(|i| RelId(i as u32))
     }
 
-    /// Which relations evaluation can look at: those a rule body reads
-    /// (aggregate bodies included), the `.output`s and the invariants.
-    /// Loading skips the base relations nobody looks at.
-    pub fn relations_read(&self) -> Vec<bool> {
-        fn mark(body: &[Literal], used: &mut [bool]) {
-            for lit in body {
-                match lit {
-                    Literal::Positive(a) | Literal::Negative(a) => {
-                        used[a.relation.0 as usize] = true
-                    }
-                    Literal::Aggregate(agg) => mark(&agg.body, used),
-                    Literal::Bind { .. } | Literal::Filter(_) => {}
-                }
-            }
-        }
-        let mut used: Vec<bool> = self.relations.iter().map(|r| r.output).collect();
-        for inv in &self.invariants {
-            used[inv.relation.0 as usize] = true;
-        }
-        for rule in &self.rules {
-            mark(&rule.body, &mut used);
-        }
-        used
-    }
-
     /// `.output` relations in declaration order.
     pub fn outputs(&self) -> impl Iterator<Item = RelId> + '_ {
         (0..self.relations.len() as u32)
