@@ -76,7 +76,9 @@ pub fn run(args: &EvalArgs) -> i32 {
     } else {
         Format::Tsv
     });
+    let output_started = std::time::Instant::now();
     let mut report = eval_output::Report::new(&program, &db);
+    let sorted = output_started.elapsed();
     if args.explain {
         report.add_proofs(&program, &db);
     }
@@ -88,6 +90,13 @@ pub fn run(args: &EvalArgs) -> i32 {
             eprintln!("error: cannot write the results: {e}");
             return EXIT_ERROR;
         }
+    }
+    if args.input.stats {
+        eprintln!(
+            "stats: output: sorted in {:.3} s, written in {:.3} s",
+            sorted.as_secs_f64(),
+            (output_started.elapsed() - sorted).as_secs_f64()
+        );
     }
     if let Some(dir) = &args.output_dir {
         if let Err(e) = report.write_dir(dir) {

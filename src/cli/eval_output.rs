@@ -11,6 +11,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use clap::ValueEnum;
+use rayon::iter::ParallelIterator;
+use rayon::slice::ParallelSlice;
 use serde_json::{json, Map, Value as Json};
 
 use crate::engine::{value, Database};
@@ -50,15 +52,28 @@ impl Section<'_> {
     }
 
     /// One row as tab-separated, escaped text, through `buf`.
-    fn write_tsv_row(
-        &self,
-        out: &mut impl Write,
-        buf: &mut Vec<u8>,
-        row: &[u64],
-    ) -> io::Result<()> {
-        buf.clear();
-        tsv::push_row(buf, row, self.types.iter().copied(), &self.db.symbols)?;
-        out.write_all(buf)
+    /// Rendering a row reads its symbols' text from all over the symbol
+    /// table (a quarter of a million-span `eval`): chunks of rows are
+    /// rendered on the worker threads and written in order.
+    fn write_tsv_rows(&self, out: &mut impl Write) -> io::Result<()> {
+        const CHUNK: usize = 1 << 14;
+        let batch = CHUNK * 2 * rayon::current_num_threads();
+        for rows in self.rows.chunks(batch) {
+            let rendered: Vec<io::Result<Vec<u8>>> = rows
+                .par_chunks(CHUNK)
+                .map(|rows| {
+                    let mut buf = Vec::with_capacity(rows.len() * 64);
+                    for row in rows {
+                        tsv::push_row(&mut buf, row, self.types.iter().copied(), &self.db.symbols)?;
+                    }
+                    Ok(buf)
+                })
+                .collect();
+            for buf in rendered {
+                out.write_all(&buf?)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -151,12 +166,9 @@ impl<'a> Report<'a> {
                 self.write_violations(out)
             }
             Format::Tsv => {
-                let mut buf = Vec::new();
                 for s in &self.outputs {
                     writeln!(out, "# {}", s.name)?;
-                    for row in &s.rows {
-                        s.write_tsv_row(out, &mut buf, row)?;
-                    }
+                    s.write_tsv_rows(out)?;
                 }
                 self.write_violations(out)
             }
@@ -247,10 +259,7 @@ impl<'a> Report<'a> {
         for s in &self.outputs {
             let mut out =
                 io::BufWriter::new(fs::File::create(dir.join(format!("{}.csv", s.name)))?);
-            let mut buf = Vec::new();
-            for row in &s.rows {
-                s.write_tsv_row(&mut out, &mut buf, row)?;
-            }
+            s.write_tsv_rows(&mut out)?;
             out.flush()?;
         }
         Ok(())
