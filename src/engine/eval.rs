@@ -185,6 +185,8 @@ impl State<'_> {
                 .collect(),
             symbols: &mut self.symbols,
             memos: self.memos.len(),
+            stores: Some(&self.stores),
+            selected: FxHashMap::default(),
         };
         // Rules reading no relation of the stratum run once; the others,
         // in a recursive stratum, once per round per stratum atom.
