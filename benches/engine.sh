@@ -38,7 +38,7 @@ lower() {
     python3 benches/scale_traces.py --copies "$n" "$@" "$SRC"/case1 "$SRC"/case2 "$SRC"/case3 --out "$data"
     touch "$data/.done"
   fi
-  if [ ! -f "$facts/.done" ]; then
+  if [ ! -f "$facts/.done" ] || [ ! -f "$facts/facts.image" ]; then
     rm -rf "$facts"
     "$BIN" facts "$data" -o "$facts"
     touch "$facts/.done"

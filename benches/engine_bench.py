@@ -19,7 +19,11 @@ rulecheck's `--stats` line (from the parsed edge.facts rows), Nemo's
 query after the table is loaded.
 
 Part 2: `rulecheck eval` with the standard library on the facts lowered from
-scaled TrainTicket traces (benches/scale_traces.py), evaluation only.
+scaled TrainTicket traces (benches/scale_traces.py): the folder as
+`rulecheck facts` leaves it (read through its facts.image) and its .facts
+files alone, each on one thread and on every core. "median s" is the whole
+command (reading, evaluation, sorting and printing the output), "in-proc s"
+evaluation alone.
 
 Called by benches/engine.sh, which makes the virtualenv and the binary.
 """
@@ -257,38 +261,62 @@ def bench_graphs(args: argparse.Namespace, rows: list[list[str]]) -> None:
             )
 
 
+def files_only(facts_dir: Path) -> Path:
+    """A sibling folder of links to the .facts files, without facts.image,
+    so that the files themselves are read."""
+    out = facts_dir.with_name(facts_dir.name + "-files")
+    out.mkdir(exist_ok=True)
+    for f in facts_dir.glob("*.facts"):
+        link = out / f.name
+        if not link.exists():
+            link.symlink_to(f.resolve())
+    return out
+
+
 def bench_traces(args: argparse.Namespace, rows: list[list[str]]) -> None:
-    env = single_thread_env()
     for name in args.traces:
         facts_dir = args.data / name
-        if not (facts_dir / ".done").exists():
-            raise SystemExit(f"error: {facts_dir} is missing; benches/engine.sh lowers the traces first")
+        if not (facts_dir / ".done").exists() or not (facts_dir / "facts.image").exists():
+            raise SystemExit(f"error: {facts_dir} (with facts.image) is missing; benches/engine.sh lowers the traces first")
         spans = sum(1 for _ in open(facts_dir / "span.facts", "rb"))
-        cmd = [str(args.bin), "eval", str(facts_dir), "--facts", str(args.repo / "facts" / "trainticket"), "--format", "tsv", "--stats"]
-        walls, rss, evals, outs = [], [], [], set()
-        for _ in range(args.trace_runs):
-            wall, maxrss, out, err, code = run_measured(cmd, env, args.timeout)
-            # 1 is "invariant violations found", a normal outcome here.
-            if code not in (0, 1):
-                raise SystemExit(f"error: exit code {code}: {' '.join(cmd)}\n{err}")
-            m = STATS_LINE.search(err)
-            if not m:
-                raise SystemExit(f"error: no stats line from rulecheck: {err!r}")
-            walls.append(wall)
-            rss.append(maxrss)
-            evals.append(float(m.group(1)))
-            outs.add(sum(1 for l in out.splitlines() if l and not l.startswith("#")))
-            print(f"  conflicts {spans} spans: {wall:.3f} s", file=sys.stderr, flush=True)
-        if len(outs) != 1:
-            raise SystemExit(f"error: runs printed different row counts: {sorted(outs)}")
-        rows.append(
-            [f"conflicts {'hot' if 'hot' in name else 'tpc'} ({spans})", "rulecheck", f"{statistics.median(walls):.3f}", f"{statistics.median(evals):.3f}",
-             f"{max(rss) / 1024:.0f}", str(outs.pop()), "-"]
-        )
+        # The image (as `rulecheck facts` leaves the folder) and the .facts
+        # files alone; one thread and every core.
+        for source, folder in (("image", facts_dir), ("files", files_only(facts_dir))):
+            for threads in sorted({1, os.cpu_count() or 1}):
+                env = dict(os.environ)
+                env["RAYON_NUM_THREADS"] = str(threads)
+                bench_conflicts(args, rows, name, spans, source, folder, threads, env)
+
+
+def bench_conflicts(args, rows, name, spans, source, folder, threads, env) -> None:
+    cmd = [str(args.bin), "eval", str(folder), "--facts", str(args.repo / "facts" / "trainticket"), "--format", "tsv", "--stats"]
+    walls, rss, evals, outs = [], [], [], set()
+    for _ in range(args.trace_runs):
+        wall, maxrss, out, err, code = run_measured(cmd, env, args.timeout)
+        # 1 is "invariant violations found", a normal outcome here.
+        if code not in (0, 1):
+            raise SystemExit(f"error: exit code {code}: {' '.join(cmd)}\n{err}")
+        m = STATS_LINE.search(err)
+        if not m:
+            raise SystemExit(f"error: no stats line from rulecheck: {err!r}")
+        if (source == "image") != ("(1 of 1 from facts.image)" in err):
+            raise SystemExit(f"error: expected to read the {source}: {err!r}")
+        walls.append(wall)
+        rss.append(maxrss)
+        evals.append(float(m.group(1)))
+        outs.add(sum(1 for l in out.splitlines() if l and not l.startswith("#")))
+        print(f"  conflicts {spans} spans, {source}, {threads} thread(s): {wall:.3f} s", file=sys.stderr, flush=True)
+    if len(outs) != 1:
+        raise SystemExit(f"error: runs printed different row counts: {sorted(outs)}")
+    kind = "hot" if "hot" in name else "tpc"
+    rows.append(
+        [f"conflicts {kind} {spans} {source} {threads}t", "rulecheck", f"{statistics.median(walls):.3f}", f"{statistics.median(evals):.3f}",
+         f"{max(rss) / 1024:.0f}", str(outs.pop()), "-"]
+    )
 
 
 HEADER = ["case (nodes/edges)", "engine", "median s", "in-proc s", "peak MiB", "tuples", "ratio"]
-WIDTHS = [26, 9, 9, 9, 8, 8, 6]
+WIDTHS = [30, 9, 9, 9, 8, 8, 6]
 
 
 class Table(list):
