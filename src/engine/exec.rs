@@ -185,10 +185,13 @@ impl<'a, 'e> Exec<'a, 'e> {
                     self.bind_and_run::<TRACK>(a, (first + i) as u32, row, rest, regs, sink)?;
                 }
             }
-        } else if a.key_cols.is_empty() {
+        } else if a.key_cols.is_empty() || a.scan {
             for i in 0..store.len() {
                 self.tick()?;
-                self.bind_and_run::<TRACK>(a, i as u32, store.row(i), rest, regs, sink)?;
+                let row = store.row(i);
+                if keys_match(a, row, regs) {
+                    self.bind_and_run::<TRACK>(a, i as u32, row, rest, regs, sink)?;
+                }
             }
         } else {
             let ids = with_key(&a.key, regs, |key| store.lookup(&a.key_cols, key));

@@ -45,6 +45,10 @@ pub struct AtomStep {
     /// The atom's place among the positive atoms of its body, in body
     /// order: where provenance notes the row it matched.
     pub slot: usize,
+    /// Read by filtering every row: a rule's first atom whose key is all
+    /// constants is looked up once, so an index would be built for one
+    /// lookup (a million spans' `span` by kind, for `is_server`).
+    pub scan: bool,
 }
 
 /// `!r(X, _)`: holds when no row of `rel` has `key` in `cols`.
@@ -104,7 +108,7 @@ impl Plan {
 fn collect_indexes(steps: &[Step], out: &mut Vec<(RelId, Vec<usize>)>) {
     for s in steps {
         match s {
-            Step::Atom(a) if !a.delta && !a.key_cols.is_empty() => {
+            Step::Atom(a) if !a.delta && !a.scan && !a.key_cols.is_empty() => {
                 out.push((a.rel, a.key_cols.clone()))
             }
             Step::Neg(n) if !n.cols.is_empty() => out.push((n.rel, n.cols.clone())),
@@ -134,7 +138,11 @@ impl Planner<'_> {
     pub fn plan(&mut self, rule_id: RuleId, driver: Option<usize>) -> Result<Plan, String> {
         let rule = self.program.rule(rule_id);
         let mut bound = vec![false; rule.vars.len()];
-        let steps = self.plan_body(rule, &rule.body, &mut bound, driver)?;
+        let mut steps = self.plan_body(rule, &rule.body, &mut bound, driver)?;
+        // Only at the top of a rule: an aggregate's body runs per group.
+        if let Some(Step::Atom(a)) = steps.first_mut() {
+            a.scan = !a.delta && a.key.iter().all(|o| matches!(o, Operand::Const(_)));
+        }
         let head_args = rule
             .head
             .args
@@ -291,6 +299,7 @@ impl Planner<'_> {
             key: Vec::new(),
             binds: Vec::new(),
             checks: Vec::new(),
+            scan: false,
         };
         for (col, term) in atom.args.iter().enumerate() {
             match term {
