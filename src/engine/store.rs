@@ -192,10 +192,6 @@ impl Store {
             return;
         }
         let mut index = Index::new(cols);
-        // Sized for the worst case (every row its own group): growing by
-        // doubling copied the table and faulted in fresh pages each time.
-        let n = cols.len();
-        index.groups.reserve(self.len, |g| group_hash(n, g));
         for id in 0..self.len {
             let row = &self.cells[id * self.arity..(id + 1) * self.arity];
             index.add(&self.cells, self.arity, row, id as u32);
