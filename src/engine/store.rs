@@ -29,9 +29,19 @@ pub struct Store {
 #[derive(Debug)]
 struct Index {
     cols: Box<[usize]>,
-    groups: HashTable<Group>,
+    groups: Groups,
     /// Row lists of the groups with more than one row.
     many: Vec<Vec<u32>>,
+}
+
+#[derive(Debug)]
+enum Groups {
+    Hash(HashTable<Group>),
+    /// A one-column index whose keys are small integers for its size
+    /// (symbol ids of a large relation): slot `k` is key `k`'s group. One
+    /// memory access per lookup and no hashing; a million spans' indexes
+    /// on span ids were built and probed a third faster this way.
+    Direct(Vec<Slot>),
 }
 
 #[derive(Debug)]
@@ -44,7 +54,26 @@ struct Group {
     more: u32,
 }
 
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    /// The group's first row, or [`EMPTY`].
+    first: u32,
+    /// As [`Group::more`].
+    more: u32,
+}
+
 const ONE: u32 = u32::MAX;
+const EMPTY: u32 = u32::MAX;
+const NO_ROWS: Slot = Slot {
+    first: EMPTY,
+    more: ONE,
+};
+
+/// Direct slots are kept while keys stay below this for `rows` rows: at
+/// most four slots (32 bytes) per row, about twice a hash group's cost.
+fn dense_limit(rows: usize) -> usize {
+    4 * rows + 1024
+}
 
 fn hash_key(key: impl Iterator<Item = u64>) -> u64 {
     let mut h = FxHasher::default();
@@ -55,16 +84,51 @@ fn hash_key(key: impl Iterator<Item = u64>) -> u64 {
 }
 
 impl Index {
-    fn new(cols: &[usize]) -> Self {
+    /// An index on `cols` for rows whose one-column keys reach `max_key`
+    /// (`None`: unknown, or several columns).
+    fn new(cols: &[usize], max_key: Option<u64>, rows: usize) -> Self {
+        let groups = match max_key {
+            Some(max) if (max as usize) < dense_limit(rows) => {
+                Groups::Direct(vec![NO_ROWS; max as usize + 1])
+            }
+            _ => Groups::Hash(HashTable::new()),
+        };
         Index {
             cols: cols.into(),
-            groups: HashTable::new(),
+            groups,
             many: Vec::new(),
         }
     }
 
     /// Adds row `id` (whose cells are `row`) to its group.
     fn add(&mut self, cells: &[u64], arity: usize, row: &[u64], id: u32) {
+        if let Groups::Direct(slots) = &mut self.groups {
+            let key = row[self.cols[0]] as usize;
+            if key >= slots.len() {
+                if key < dense_limit(id as usize + 1) {
+                    let len = (key + 1)
+                        .max(slots.len() * 2)
+                        .min(dense_limit(id as usize + 1));
+                    slots.resize(len, NO_ROWS);
+                } else {
+                    self.make_hashed();
+                    return self.add(cells, arity, row, id);
+                }
+            }
+            let slot = &mut slots[key];
+            match (slot.first, slot.more) {
+                (EMPTY, _) => slot.first = id,
+                (first, ONE) => {
+                    slot.more = u32::try_from(self.many.len()).expect("fewer than 2^32 groups");
+                    self.many.push(vec![first, id]);
+                }
+                (_, more) => self.many[more as usize].push(id),
+            }
+            return;
+        }
+        let Groups::Hash(groups) = &mut self.groups else {
+            unreachable!("direct slots handled above")
+        };
         let cols = &self.cols;
         let hash = hash_key(cols.iter().map(|&c| row[c]));
         let single = cols.len() == 1;
@@ -76,7 +140,7 @@ impl Index {
                     cols.iter().all(|&c| first[c] == row[c])
                 })
         };
-        match self.groups.find_mut(hash, same) {
+        match groups.find_mut(hash, same) {
             Some(g) if g.more == ONE => {
                 g.more = u32::try_from(self.many.len()).expect("fewer than 2^32 groups");
                 self.many.push(vec![g.first, id]);
@@ -84,7 +148,7 @@ impl Index {
             Some(g) => self.many[g.more as usize].push(id),
             None => {
                 let n = cols.len();
-                self.groups.insert_unique(
+                groups.insert_unique(
                     hash,
                     Group {
                         tag,
@@ -97,28 +161,62 @@ impl Index {
         }
     }
 
-    fn get(&self, cells: &[u64], arity: usize, key: &[u64]) -> &[u32] {
-        let hash = hash_key(key.iter().copied());
-        let cols = &self.cols;
-        let found = if cols.len() == 1 {
-            self.groups.find(hash, |g| g.tag == key[0])
-        } else {
-            self.groups.find(hash, |g| {
-                g.tag == hash && {
-                    let first = &cells[g.first as usize * arity..][..arity];
-                    cols.iter().zip(key).all(|(&c, &k)| first[c] == k)
-                }
-            })
+    /// Moves direct slots into a hash table, for a key too large to slot.
+    fn make_hashed(&mut self) {
+        let Groups::Direct(slots) = &self.groups else {
+            return;
         };
-        match found {
-            None => &[],
-            Some(g) if g.more == ONE => std::slice::from_ref(&g.first),
-            Some(g) => &self.many[g.more as usize],
+        let mut groups = HashTable::new();
+        for (key, slot) in slots.iter().enumerate() {
+            if slot.first != EMPTY {
+                let g = Group {
+                    tag: key as u64,
+                    first: slot.first,
+                    more: slot.more,
+                };
+                groups.insert_unique(group_hash(1, &g), g, |g| group_hash(1, g));
+            }
+        }
+        self.groups = Groups::Hash(groups);
+    }
+
+    fn get(&self, cells: &[u64], arity: usize, key: &[u64]) -> &[u32] {
+        let (first, more) = match &self.groups {
+            Groups::Direct(slots) => match slots.get(key[0] as usize) {
+                Some(s) if s.first != EMPTY => (&s.first, s.more),
+                _ => return &[],
+            },
+            Groups::Hash(groups) => {
+                let hash = hash_key(key.iter().copied());
+                let cols = &self.cols;
+                let found = if cols.len() == 1 {
+                    groups.find(hash, |g| g.tag == key[0])
+                } else {
+                    groups.find(hash, |g| {
+                        g.tag == hash && {
+                            let first = &cells[g.first as usize * arity..][..arity];
+                            cols.iter().zip(key).all(|(&c, &k)| first[c] == k)
+                        }
+                    })
+                };
+                match found {
+                    Some(g) => (&g.first, g.more),
+                    None => return &[],
+                }
+            }
+        };
+        if more == ONE {
+            std::slice::from_ref(first)
+        } else {
+            &self.many[more as usize]
         }
     }
 
     fn clear(&mut self) {
-        self.groups.clear();
+        match &mut self.groups {
+            Groups::Hash(groups) => groups.clear(),
+            Groups::Direct(slots) => slots.fill(NO_ROWS),
+        }
         self.many.clear();
     }
 }
@@ -191,7 +289,11 @@ impl Store {
         if cols.is_empty() || self.indexes.iter().any(|i| &*i.cols == cols) {
             return;
         }
-        let mut index = Index::new(cols);
+        let max_key = match cols {
+            [c] if self.len > 0 => self.rows().map(|row| row[*c]).max(),
+            _ => None,
+        };
+        let mut index = Index::new(cols, max_key, self.len);
         for id in 0..self.len {
             let row = &self.cells[id * self.arity..(id + 1) * self.arity];
             index.add(&self.cells, self.arity, row, id as u32);
@@ -229,5 +331,31 @@ mod tests {
         assert_eq!(s.lookup(&[1], &[2]), &[0, 1]);
         assert_eq!(s.lookup(&[1], &[5]), &[2]);
         assert!(s.lookup(&[1], &[9]).is_empty());
+    }
+
+    #[test]
+    fn direct_slots_grow_and_give_way_to_a_hash_for_a_large_key() {
+        let mut s = Store::new(2);
+        for i in 0..10 {
+            s.push(&[i, i % 3]);
+        }
+        s.ensure_index(&[0]);
+        s.ensure_index(&[1]);
+        assert!(matches!(s.indexes[0].groups, Groups::Direct(_)));
+        s.push(&[2000, 7]);
+        s.push(&[1 << 40, 7]);
+        assert!(matches!(s.indexes[0].groups, Groups::Hash(_)));
+        assert!(matches!(s.indexes[1].groups, Groups::Direct(_)));
+        assert_eq!(s.lookup(&[0], &[1 << 40]), &[11]);
+        assert_eq!(s.lookup(&[0], &[2000]), &[10]);
+        assert_eq!(s.lookup(&[0], &[4]), &[4]);
+        assert_eq!(s.lookup(&[1], &[0]), &[0, 3, 6, 9]);
+        assert_eq!(s.lookup(&[1], &[7]), &[10, 11]);
+        assert!(s.lookup(&[0], &[11]).is_empty());
+        assert!(s.lookup(&[1], &[5000]).is_empty());
+        let _ = s.take_rows();
+        s.push(&[5, 1]);
+        assert_eq!(s.lookup(&[1], &[1]), &[0]);
+        assert!(s.lookup(&[1], &[0]).is_empty());
     }
 }
