@@ -157,26 +157,46 @@ impl Database {
     /// text), so that output is the same from run to run.
     pub fn sorted_rows(&self, program: &Program, rel: RelId) -> Vec<&[u64]> {
         let types: Vec<_> = program.relation(rel).types().collect();
-        let mut rows: Vec<&[u64]> = self.rows(rel).collect();
-        // Rows are distinct, so an unstable sort gives the one order.
-        // Symbols compare by an 8-byte prefix first (`Symbols::cmp`).
-        let order = |a: &&[u64], b: &&[u64]| {
-            for ((&x, &y), &ty) in a.iter().zip(b.iter()).zip(&types) {
-                match value::sort_cells(ty, x, y, &self.symbols) {
+        let symbols = &self.symbols;
+        let from = |col: usize, a: &[u64], b: &[u64]| {
+            for ((&x, &y), &ty) in a[col..].iter().zip(&b[col..]).zip(&types[col..]) {
+                match value::sort_cells(ty, x, y, symbols) {
                     Ordering::Equal => continue,
                     other => return other,
                 }
             }
             Ordering::Equal
         };
-        // Sorting a million conflict rows is a sixth of a large `eval`;
-        // worth the other cores where there are any.
-        if rows.len() > 1 << 14 {
-            rows.par_sort_unstable_by(order);
+        // Each row carries the sort prefixes of its first two cells, so
+        // most comparisons stay in the array being sorted instead of
+        // reading symbols from all over the table. A prefix orders its
+        // cell only where prefixes differ: equal ones fall back to the cell.
+        let prefix = |row: &[u64], col: usize| match types.get(col) {
+            Some(&ty) => value::sort_prefix(ty, row[col], symbols),
+            None => 0,
+        };
+        let mut keyed: Vec<([u64; 2], &[u64])> = self
+            .rows(rel)
+            .map(|row| ([prefix(row, 0), prefix(row, 1)], row))
+            .collect();
+        let order = |(ka, a): &([u64; 2], &[u64]), (kb, b): &([u64; 2], &[u64])| {
+            ka[0]
+                .cmp(&kb[0])
+                .then_with(|| match types.first() {
+                    Some(&ty) => value::sort_cells(ty, a[0], b[0], symbols),
+                    None => Ordering::Equal,
+                })
+                .then_with(|| ka[1].cmp(&kb[1]))
+                .then_with(|| from(1.min(a.len()), a, b))
+        };
+        // Rows are distinct, so an unstable sort gives the one order; the
+        // other cores help where there are any.
+        if keyed.len() > 1 << 14 && rayon::current_num_threads() > 1 {
+            keyed.par_sort_unstable_by(order);
         } else {
-            rows.sort_unstable_by(order);
+            keyed.sort_unstable_by(order);
         }
-        rows
+        keyed.into_iter().map(|(_, row)| row).collect()
     }
 
     /// Sorted rows as values.

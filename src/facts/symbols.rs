@@ -116,6 +116,12 @@ impl Symbols {
         self.ends.len()
     }
 
+    /// The first 8 bytes of a symbol, big-endian and zero-padded: prefixes
+    /// that differ order their symbols as [`Symbols::cmp`] does.
+    pub fn prefix(&self, id: Sym) -> u64 {
+        self.prefixes[id as usize]
+    }
+
     /// Orders two symbols by the bytes of their texts.
     pub fn cmp(&self, a: Sym, b: Sym) -> Ordering {
         if a == b {
