@@ -63,9 +63,7 @@ impl Section<'_> {
                 .par_chunks(CHUNK)
                 .map(|rows| {
                     let mut buf = Vec::with_capacity(rows.len() * 64);
-                    for row in rows {
-                        tsv::push_row(&mut buf, row, self.types.iter().copied(), &self.db.symbols)?;
-                    }
+                    tsv::push_rows(&mut buf, rows, &self.types, &self.db.symbols)?;
                     Ok(buf)
                 })
                 .collect();

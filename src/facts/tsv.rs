@@ -71,6 +71,46 @@ pub fn push_row(
     Ok(())
 }
 
+/// Appends rows as [`push_row`] does, a batch at a time: the symbols of
+/// a batch are all looked up before any is copied, so that their cache
+/// misses overlap rather than wait behind each copy (a large output's rows
+/// read symbols from all over the table).
+pub fn push_rows(
+    buf: &mut Vec<u8>,
+    rows: &[&[u64]],
+    types: &[Type],
+    symbols: &Symbols,
+) -> io::Result<()> {
+    const BATCH: usize = 64;
+    let mut texts: Vec<&str> = Vec::with_capacity(BATCH * types.len());
+    for batch in rows.chunks(BATCH) {
+        texts.clear();
+        for row in batch {
+            for (&cell, &ty) in row.iter().zip(types) {
+                if ty == Type::Symbol {
+                    texts.push(symbols.resolve(cell as Sym));
+                }
+            }
+        }
+        let mut text = texts.iter();
+        for row in batch {
+            for (i, (&cell, &ty)) in row.iter().zip(types).enumerate() {
+                if i > 0 {
+                    buf.push(b'\t');
+                }
+                match ty {
+                    Type::Symbol => push_escaped(buf, text.next().expect("one text per symbol")),
+                    Type::Number => write!(buf, "{}", cell as i64)?,
+                    Type::Unsigned => write!(buf, "{cell}")?,
+                    Type::Float => write!(buf, "{}", f64::from_bits(cell))?,
+                }
+            }
+            buf.push(b'\n');
+        }
+    }
+    Ok(())
+}
+
 fn needs_escape(b: u8) -> bool {
     matches!(b, b'\\' | b'\t' | b'\n' | b'\r')
 }
