@@ -168,4 +168,39 @@ mod tests {
         push_escaped(&mut pushed, "plain text");
         assert_eq!(pushed, b"plain text");
     }
+
+    #[test]
+    fn rows_in_batches_are_the_rows_one_by_one() {
+        let mut symbols = Symbols::default();
+        let types = [
+            Type::Symbol,
+            Type::Number,
+            Type::Symbol,
+            Type::Unsigned,
+            Type::Float,
+        ];
+        let cells: Vec<[u64; 5]> = (0..150u64)
+            .map(|i| {
+                let a = symbols.intern(&format!("s{i}\t{}", i % 7)) as u64;
+                let b = symbols.intern(["x", "y\\z", ""][i as usize % 3]) as u64;
+                [
+                    a,
+                    (-(i as i64)) as u64,
+                    b,
+                    i << 33,
+                    (i as f64 / 3.0).to_bits(),
+                ]
+            })
+            .collect();
+        let rows: Vec<&[u64]> = cells.iter().map(|r| &r[..]).collect();
+        let (mut batched, mut single) = (Vec::new(), Vec::new());
+        push_rows(&mut batched, &rows, &types, &symbols).unwrap();
+        for row in &rows {
+            push_row(&mut single, row, types, &symbols).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(batched).unwrap(),
+            String::from_utf8(single).unwrap()
+        );
+    }
 }
