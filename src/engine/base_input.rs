@@ -106,6 +106,9 @@ fn read_file(
     // Field bounds in the current line, reused from line to line.
     let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(arity);
     let mut row: Vec<u64> = Vec::with_capacity(arity);
+    // Per column: the last symbol interned and its text.
+    const NONE: u64 = u64::MAX;
+    let mut last: Vec<(String, u64)> = vec![(String::new(), NONE); arity];
     let mut line_no = 0;
     loop {
         buf.clear();
@@ -129,14 +132,11 @@ fn read_file(
             continue;
         }
         bounds.clear();
-        let mut start = 0;
-        for (i, b) in line.bytes().enumerate() {
-            if b == b'\t' {
-                bounds.push((start, i));
-                start = i + 1;
-            }
-        }
-        bounds.push((start, line.len()));
+        let at = line.as_ptr() as usize;
+        bounds.extend(line.split('\t').map(|f| {
+            let start = f.as_ptr() as usize - at;
+            (start, start + f.len())
+        }));
         if bounds.len() != arity {
             problems.push(bad(format!(
                 "expected {arity} tab-separated columns, found {}",
@@ -156,7 +156,18 @@ fn read_file(
         row.clear();
         let mut error = None;
         for (i, col) in columns.iter().enumerate() {
-            let cell = if demand.columns[i] || col.ty != Type::Symbol {
+            let cell = if demand.columns[i] && col.ty == Type::Symbol {
+                // Rows often repeat the previous row's symbol in a column
+                // (siblings' parent, a call's database): no lookup then.
+                let text = tsv::unescape(field(i));
+                let (last_text, last_sym) = &mut last[i];
+                if *last_sym == NONE || *last_text != *text {
+                    *last_sym = u64::from(db.symbols.intern(&text));
+                    last_text.clear();
+                    last_text.push_str(&text);
+                }
+                Ok(*last_sym)
+            } else if demand.columns[i] || col.ty != Type::Symbol {
                 // Unobserved numbers are still checked: cheap, and a bad
                 // number is bad input whoever reads it.
                 parse_cell(col.ty, &tsv::unescape(field(i)), &mut db.symbols).map(|c| {
