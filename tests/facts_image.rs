@@ -127,3 +127,33 @@ fn a_damaged_image_is_a_warning_and_the_files_are_read() {
     assert!(err.contains("reading the .facts files instead"), "{err}");
     assert_eq!(out, expected);
 }
+
+#[test]
+fn proofs_over_a_facts_folder_show_whole_base_tuples() {
+    let (tmp, facts, _) = setup();
+    // Reads one column of `span`; the proof's leaf must still show all.
+    let rules = tmp.path().join("inv.rules");
+    std::fs::write(
+        &rules,
+        ".decl server(S: symbol)\nserver(S) :- span(S, _, _, _, \"server\", _, _).\n\
+         .invariant server \"a server span\"\n",
+    )
+    .unwrap();
+    // The .facts files (the image holds whole tuples anyway) and the traces.
+    std::fs::remove_file(facts.join("facts.image")).unwrap();
+    for input in [facts.as_path(), TRACES.as_ref()] {
+        let o = rulecheck(&[
+            "eval".as_ref(),
+            input,
+            "-r".as_ref(),
+            &rules,
+            "--explain".as_ref(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert!(
+            out.contains("\"GET /accounts/<int:account>\", \"server\""),
+            "{out}"
+        );
+    }
+}

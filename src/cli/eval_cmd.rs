@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use crate::diag::Problem;
 use crate::engine::{self, base_input, input, Limits};
-use crate::explain::source::SOURCE_BASES;
 use crate::facts::{Base, FactDb};
 use crate::lang::{self, Demand, Program};
 
@@ -38,9 +37,9 @@ pub fn run(args: &EvalArgs) -> i32 {
         timeout: args.timeout.map(Duration::from_secs_f64),
         provenance: args.explain,
     };
-    // Proofs show where a fact came from (span, SQL, HTTP): those base
-    // relations are needed even when the rules do not read them.
-    let also: &[Base] = if args.explain { &SOURCE_BASES } else { &[] };
+    // Proofs show where a fact came from (span, SQL, HTTP), and their
+    // leaves are whole base tuples: every base relation is read whole.
+    let also: &[Base] = if args.explain { &Base::ALL } else { &[] };
     let (program, db, mut failed) = match evaluate(&args.rules, &args.input, &limits, also) {
         Ok(done) => done,
         Err(code) => return code,

@@ -31,15 +31,6 @@ pub struct SpanSource {
     pub child_sql: Vec<(String, String, String, String)>,
 }
 
-/// The base relations a span's origin is read from.
-pub const SOURCE_BASES: [Base; 5] = [
-    Base::Span,
-    Base::SpanSource,
-    Base::Parent,
-    Base::Db,
-    Base::Http,
-];
-
 fn rel(b: Base) -> RelId {
     RelId(b as u32)
 }
