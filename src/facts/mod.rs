@@ -62,6 +62,11 @@ impl Table {
     /// Rows are sorted as fixed-size arrays for the arities the schema
     /// uses: compared without slice bounds, moved without indirection.
     pub fn sort_dedup(&mut self) {
+        // Tables from a facts image come sorted (ingest sorts them before
+        // writing): one pass then spares the copies a sort makes.
+        if self.arity > 0 && self.cells.chunks_exact(self.arity).is_sorted_by(|a, b| a < b) {
+            return;
+        }
         match self.arity {
             0 => {}
             1 => dedup_fixed::<1>(&mut self.cells),
