@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::json::Str;
+use super::scan::Scan;
 use super::sink::Sink;
 use super::{jaeger, otlp, skywalking, zipkin, FileSpans, Format};
 use crate::diag::Problem;
@@ -82,6 +83,11 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
 }
 
 fn parse_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocError> {
+    let mark = sink.mark();
+    if let Some(format) = scan_doc(text, sink) {
+        return Ok(format);
+    }
+    sink.truncate(mark);
     let mut de = serde_json::Deserializer::from_str(text);
     let found = DocSeed { sink }
         .deserialize(&mut de)
@@ -95,6 +101,48 @@ fn parse_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocEr
         }),
         Err(e) => Err(diagnose(text, e)),
     }
+}
+
+/// The fast path for SkyWalking's GraphQL result, `{"data": {"trace":
+/// {"spans": [...]}}}`, read with [`Scan`] exactly as [`DocSeed`] would
+/// read it: `None` (with spans possibly half pushed) for any other shape,
+/// any error or anything the scanner does not handle; `parse_doc` then
+/// takes the slow path.
+fn scan_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Option<Format> {
+    let mut s = Scan::new(text);
+    let mut found = false;
+    s.object(|s, key| {
+        if found {
+            return s.skip();
+        }
+        match key.as_ref() {
+            "data" => {
+                // `Field` semantics: the first `trace`, then its first `spans`.
+                let mut trace_seen = false;
+                s.object(|s, key| {
+                    if trace_seen || key != "trace" {
+                        return s.skip();
+                    }
+                    trace_seen = true;
+                    s.object(|s, key| {
+                        if found || key != "spans" {
+                            return s.skip();
+                        }
+                        found = true;
+                        s.array(|s| {
+                            skywalking::convert_one(skywalking::scan_span(s)?, sink);
+                            Some(())
+                        })
+                    })
+                })?;
+                // `data` without `trace.spans` leaves the format undecided.
+                found.then_some(())
+            }
+            "trace" | "spans" | "resourceSpans" | "errors" => None,
+            _ => s.skip(),
+        }
+    })?;
+    (found && s.at_end()).then_some(Format::SkyWalking)
 }
 
 /// Reads a whole document, deciding its format from its first deciding key
