@@ -1,26 +1,30 @@
 //! Lowering: spans → base facts (see `facts::schema` for every relation).
 //!
-//! Files are lowered one at a time as they are read, so only facts (interned)
-//! stay in memory. Facts that need the whole input (`calls`, payloads a
-//! client span borrows from its callee, the graph checks) are completed in
-//! [`Lowerer::finish`].
+//! Files are lowered as they are read, so only facts (interned) stay in
+//! memory: each file on a worker thread into facts of its own
+//! ([`file::FileFacts`]), merged in file order into the input's facts. Facts
+//! that need the whole input (`calls`, payloads a client span borrows from
+//! its callee, the graph checks) are completed in [`Lowerer::finish`].
 //!
 //! Architecture invariant: lowering knows nothing of rules; it only fills
 //! the tables of `facts::BASE`.
 
 pub mod db;
+mod file;
 pub mod graph;
 pub mod http;
 pub mod sql;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rustc_hash::FxHashMap;
 
 use crate::diag::Problem;
-use crate::facts::{Base, FactDb};
+use crate::facts::{Base, FactDb, Type, BASE};
 use crate::ingest::FileSpans;
 use crate::model::{RefKind, Span};
+use file::{FileFacts, Lowered};
 use graph::{Admit, Graph};
 use sql::{KeyColumns, SqlLowerer};
 
@@ -31,6 +35,15 @@ pub struct Lowerer {
     /// (child, parent) of every reference, checked in `finish`.
     edges: Vec<(u32, u32)>,
     problems: Vec<Problem>,
+}
+
+/// Where spans are lowered to: the input's facts, or one file's
+/// ([`file::FileFacts`]), whose symbols are then numbered apart.
+pub(crate) struct Out<'a> {
+    pub db: &'a mut FactDb,
+    pub sql: &'a mut SqlLowerer,
+    pub edges: &'a mut Vec<(u32, u32)>,
+    pub problems: &'a mut Vec<Problem>,
 }
 
 fn num(n: i64) -> u64 {
@@ -51,33 +64,16 @@ fn looks_like_sql(statement: &str) -> bool {
     )
 }
 
-impl Lowerer {
-    pub fn new(keys: KeyColumns) -> Self {
-        Lowerer {
-            db: FactDb::default(),
-            sql: SqlLowerer::new(keys),
-            graph: Graph::default(),
-            edges: Vec::new(),
-            problems: Vec::new(),
-        }
-    }
-
-    /// Lowers every span of one file.
-    pub fn add_file(&mut self, file: FileSpans) {
-        self.problems.extend(file.problems);
-        let file_sym = self.db.sym(&file.path.to_string_lossy());
-        let file_no = self.graph.add_file(file.path);
-        for (index, span) in file.spans.iter().enumerate() {
-            let id = self.db.sym(&span.id);
-            if self.graph.admit(id as u32, span, file_no, index as u32) == Admit::Skip {
-                continue;
-            }
-            self.lower_span(id, span, file_sym, index as i64, file_no);
-        }
-    }
-
-    fn lower_span(&mut self, s: u64, span: &Span, file_sym: u64, index: i64, file_no: u32) {
-        let db = &mut self.db;
+impl Out<'_> {
+    pub(crate) fn lower_span(
+        &mut self,
+        s: u64,
+        span: &Span,
+        file_sym: u64,
+        index: i64,
+        path: &Path,
+    ) {
+        let db = &mut *self.db;
         let row = [
             s,
             db.sym(&span.trace_id),
@@ -143,12 +139,12 @@ impl Lowerer {
             }
         }
         if let Some(call) = db::db_call(span) {
-            self.lower_db(s, span, call, file_no);
+            self.lower_db(s, span, call, path);
         }
     }
 
-    fn lower_db(&mut self, s: u64, span: &Span, call: db::DbCall<'_>, file_no: u32) {
-        let db = &mut self.db;
+    fn lower_db(&mut self, s: u64, span: &Span, call: db::DbCall<'_>, path: &Path) {
+        let db = &mut *self.db;
         let system = db.sym(&call.system);
         let instance = db.sym(&call.instance);
         let is_sql = if call.system.is_empty() {
@@ -207,7 +203,7 @@ impl Lowerer {
                     }
                     for w in ex.warnings {
                         self.problems.push(Problem::warning(
-                            self.graph.file(file_no),
+                            path,
                             Some(format!("span {}", span.id)),
                             w,
                         ));
@@ -215,6 +211,91 @@ impl Lowerer {
                 }
             }
         }
+    }
+}
+
+impl Lowerer {
+    pub fn new(keys: KeyColumns) -> Self {
+        Lowerer {
+            db: FactDb::default(),
+            sql: SqlLowerer::new(keys),
+            graph: Graph::default(),
+            edges: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Lowers every span of one file, in order.
+    pub fn add_file(&mut self, file: FileSpans) {
+        self.problems.extend(file.problems);
+        let file_sym = self.db.sym(&file.path.to_string_lossy());
+        let file_no = self.graph.add_file(file.path);
+        let mut out = Out {
+            db: &mut self.db,
+            sql: &mut self.sql,
+            edges: &mut self.edges,
+            problems: &mut self.problems,
+        };
+        for (index, span) in file.spans.iter().enumerate() {
+            let id = out.db.sym(&span.id);
+            let hash = graph::content_hash(span);
+            let admit = self
+                .graph
+                .admit(id as u32, hash, file_no, index as u32, &out.db.symbols);
+            if admit == Admit::Skip {
+                continue;
+            }
+            let path = self.graph.file(file_no);
+            out.lower_span(id, span, file_sym, index as i64, path);
+        }
+    }
+
+    /// Merges a file lowered on its own, as [`Lowerer::add_file`] would
+    /// have lowered it: its new symbols numbered in the order it met them,
+    /// its rows appended. `Err` (with nothing changed) when one of its spans
+    /// takes an id an earlier file took: then which spans are lowered
+    /// differs, and the file must go through `add_file`.
+    fn merge(&mut self, file: FileFacts) -> Result<(), PathBuf> {
+        let symbols = &mut self.db.symbols;
+        let before = symbols.len();
+        let remap: Vec<u64> = (0..file.db.symbols.len())
+            .map(|i| symbols.intern(file.db.symbols.resolve(i as u32)) as u64)
+            .collect();
+        let at = |local: u32| remap[local as usize] as u32;
+        if file
+            .spans
+            .iter()
+            .any(|s| s.lowered && self.graph.is_seen(at(s.id)))
+        {
+            symbols.truncate(before);
+            return Err(file.path);
+        }
+        let file_no = self.graph.add_file(file.path);
+        for (index, s) in file.spans.iter().enumerate() {
+            let admit = self
+                .graph
+                .admit(at(s.id), s.hash, file_no, index as u32, symbols);
+            debug_assert_eq!(admit == Admit::New, s.lowered);
+        }
+        self.problems.extend(file.problems);
+        self.edges
+            .extend(file.edges.iter().map(|&(c, p)| (at(c), at(p))));
+        for ((schema, table), local) in BASE.iter().zip(&mut self.db.tables).zip(&file.db.tables) {
+            let symbol: Vec<bool> = schema
+                .columns
+                .iter()
+                .map(|c| c.ty == Type::Symbol)
+                .collect();
+            table.cells.reserve(local.cells.len());
+            for row in local.rows() {
+                for (&cell, &sym) in row.iter().zip(&symbol) {
+                    table
+                        .cells
+                        .push(if sym { remap[cell as usize] } else { cell });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Completes the facts that need the whole input and returns them with
@@ -264,35 +345,162 @@ impl Lowerer {
 }
 
 /// Reads and lowers every trace file under `paths`: the whole front half of
-/// the pipeline. Files are parsed in parallel and lowered in order.
+/// the pipeline. Workers read, parse and lower files on their own, a
+/// bounded batch at a time (never the whole corpus in memory); the files
+/// are merged in order while the next batch is read, so the result is the
+/// same as lowering every file in order on one thread.
 pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
     use rayon::prelude::*;
     let (files, mut problems) = crate::ingest::find_files(paths);
-    let mut lowerer = Lowerer::new(keys);
-    // Parse a bounded batch at a time: parallel, but never the whole corpus in memory.
-    let batch = rayon::current_num_threads().max(1) * 4;
-    for chunk in files.chunks(batch) {
-        let texts: Vec<_> = chunk
+    let mut lowerer = Lowerer::new(keys.clone());
+    let threads = rayon::current_num_threads().max(1);
+    // One SQL lowerer (and template cache) per worker thread.
+    let sql: Vec<Mutex<SqlLowerer>> = (0..threads)
+        .map(|_| Mutex::new(SqlLowerer::in_isolation(keys.clone())))
+        .collect();
+    let lower_batch = |batch: &[PathBuf]| -> Vec<Lowered> {
+        batch
             .par_iter()
-            .map(|p| crate::ingest::read_text(p))
-            .collect();
-        // Spans borrow their file's text, which outlives them here.
-        let parsed: Vec<_> = chunk
-            .par_iter()
-            .zip(&texts)
-            .map(|(p, text)| match text {
-                Ok(text) => crate::ingest::parse(p, text),
-                Err(problem) => Err(problem.clone()),
+            .map(|path| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % threads;
+                let mut sql = sql[slot].lock().unwrap_or_else(|e| e.into_inner());
+                file::lower(path, &mut sql)
             })
-            .collect();
-        for result in parsed {
-            match result {
-                Ok(file) => lowerer.add_file(file),
-                Err(problem) => problems.push(problem),
+            .collect()
+    };
+    let mut batches = files.chunks(threads * 2);
+    let mut pending = batches.next().map(lower_batch);
+    while let Some(done) = pending {
+        let next = batches.next();
+        let merge = || {
+            for lowered in done {
+                lowerer.take(lowered, &mut problems);
             }
-        }
+        };
+        pending = rayon::join(merge, || next.map(lower_batch)).1;
     }
     let (db, lower_problems) = lowerer.finish();
     problems.extend(lower_problems);
     (db, problems)
+}
+
+impl Lowerer {
+    /// Adds one file's outcome: merged facts, or the file lowered again in
+    /// order where merging cannot give the same facts, or its problem.
+    fn take(&mut self, lowered: Lowered, problems: &mut Vec<Problem>) {
+        let path = match lowered {
+            Lowered::Facts(facts) => match self.merge(facts) {
+                Ok(()) => return,
+                Err(path) => path,
+            },
+            Lowered::InOrder(path) => path,
+            Lowered::Failed(problem) => return problems.push(problem),
+        };
+        match crate::ingest::read_text(&path) {
+            Ok(text) => match crate::ingest::parse(&path, &text) {
+                Ok(file) => self.add_file(file),
+                Err(problem) => problems.push(problem),
+            },
+            Err(problem) => problems.push(problem),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(segment: &str, n: u32, parent: i64, statement: &str, extra: &str) -> String {
+        format!(
+            r#"{{"traceId":"t","segmentId":"{segment}","spanId":{n},"parentSpanId":{parent},"serviceCode":"svc","startTime":1,"endTime":2,"endpointName":"op{extra}","type":"Exit","peer":"db:3306","layer":"Database","component":"mysql","tags":[{{"key":"db.type","value":"mysql"}},{{"key":"db.statement","value":"{statement}"}}]}}"#
+        )
+    }
+
+    fn write(dir: &Path, name: &str, spans: &[String]) {
+        let doc = format!(
+            r#"{{"data":{{"trace":{{"spans":[{}]}}}}}}"#,
+            spans.join(",")
+        );
+        std::fs::write(dir.join(name), doc).unwrap();
+    }
+
+    /// Everything a lowering produced, as text.
+    fn dump(db: &FactDb, problems: &[Problem]) -> String {
+        let symbols: Vec<&str> = (0..db.symbols.len() as u32)
+            .map(|i| db.symbols.resolve(i))
+            .collect();
+        let tables: Vec<Vec<Vec<String>>> = Base::ALL.iter().map(|&r| db.rows_text(r)).collect();
+        let problems: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        format!("{symbols:?}\n{:?}\n{tables:?}\n{problems:?}", db.tables)
+    }
+
+    /// Files lowered apart and merged give exactly what lowering them in
+    /// order gives: symbols numbered alike, rows, warnings, in the cases
+    /// where a file must be lowered again in order (a span id an earlier
+    /// file took; SQL read with its literals inline, which depends on the
+    /// statements before it).
+    #[test]
+    fn merged_files_equal_files_lowered_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let ddl = "create table t (id int, name varchar(64) default 'x')";
+        let bad_ddl = "create table t (id int, name varchar(64) default 'x' oops)";
+        write(
+            dir.path(),
+            "a.json",
+            &[
+                span("s1", 0, -1, "select * from t where id = 1", ""),
+                span("s1", 1, 0, "update t set a = ? where id = 2", ""),
+                span("s1", 1, 0, "update t set a = ? where id = 2", "again"),
+            ],
+        );
+        write(
+            dir.path(),
+            "b.json",
+            &[
+                span("s2", 0, -1, "insert into u (id, v) values (3, 'w')", ""),
+                span("s1", 0, -1, "select * from t where id = 1", ""),
+                span("s2", 1, 0, "delete from u where id = 4", "x"),
+            ],
+        );
+        write(dir.path(), "c.json", &[span("s3", 0, -1, ddl, "")]);
+        write(
+            dir.path(),
+            "d.json",
+            &[
+                span("s4", 0, -1, bad_ddl, ""),
+                span("s4", 1, 0, ddl, ""),
+                span("s4", 2, 1, "select v from u where id = 9", "fresh"),
+            ],
+        );
+        write(dir.path(), "e.json", &[span("s5", 0, 7, "select 1", "")]);
+        std::fs::write(dir.path().join("f.json"), "{").unwrap();
+
+        let (files, _) = crate::ingest::find_files(&[dir.path().to_path_buf()]);
+        let mut in_order = Lowerer::new(KeyColumns::default());
+        let mut problems = Vec::new();
+        for path in &files {
+            let text = crate::ingest::read_text(path).unwrap();
+            match crate::ingest::parse(path, &text) {
+                Ok(file) => in_order.add_file(file),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let (db, more) = in_order.finish();
+        problems.extend(more);
+        let expected = dump(&db, &problems);
+        assert!(expected.contains("exported twice"), "{expected}");
+        assert!(
+            expected.contains("two different spans share this id"),
+            "{expected}"
+        );
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (db, problems) =
+                pool.install(|| load(&[dir.path().to_path_buf()], KeyColumns::default()));
+            assert_eq!(dump(&db, &problems), expected, "{threads} threads");
+        }
+    }
 }

@@ -182,6 +182,10 @@ pub struct SqlLowerer {
     /// Buffers reused across calls.
     template: String,
     slots: Vec<Slot>,
+    /// See [`SqlLowerer::in_isolation`].
+    isolated: bool,
+    /// An isolated lowerer met a statement it cannot lower alone.
+    deferred: bool,
 }
 
 impl SqlLowerer {
@@ -190,6 +194,25 @@ impl SqlLowerer {
             keys,
             ..SqlLowerer::default()
         }
+    }
+
+    /// A lowerer for one file read apart from the others (in parallel).
+    /// Statements lowered through the literals-inline path depend on the
+    /// statements before them (a template failing there fails for good), so
+    /// this lowerer does not lower them: it fails them and sets
+    /// [`SqlLowerer::deferred`], and the caller lowers the file again, in
+    /// order, with the lowerer of the whole input. Everything else it
+    /// caches depends on the template alone.
+    pub fn in_isolation(keys: KeyColumns) -> Self {
+        SqlLowerer {
+            isolated: true,
+            ..SqlLowerer::new(keys)
+        }
+    }
+
+    /// Whether a statement was refused since the last call (which resets it).
+    pub fn take_deferred(&mut self) -> bool {
+        std::mem::take(&mut self.deferred)
     }
 
     /// How many distinct templates have been seen (parsed or failed).
@@ -227,6 +250,10 @@ impl SqlLowerer {
         match self.cache.get(template) {
             Some(Entry::Ready(an)) => return Ok((an.clone(), false)),
             Some(Entry::Failed(e)) => return Err(e.to_string()),
+            Some(Entry::LiteralsInline) if self.isolated => {
+                self.deferred = true;
+                return Err(String::new());
+            }
             Some(Entry::LiteralsInline) => {
                 return self.inline(statement).inspect_err(|e| {
                     // Literals were not what kept it from parsing: fail the
@@ -244,6 +271,10 @@ impl SqlLowerer {
                 self.cache
                     .insert(template.to_string(), Entry::Ready(an.clone()));
                 Ok((an, false))
+            }
+            Err(_) if slots.iter().any(|s| !s.is_param()) && self.isolated => {
+                self.deferred = true;
+                Err(String::new())
             }
             Err(_) if slots.iter().any(|s| !s.is_param()) => {
                 let result = self.inline(statement);
