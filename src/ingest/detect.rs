@@ -42,6 +42,9 @@ pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
         return Err(Problem::error(path, None, "empty file: not a trace"));
     }
     let mut sink = Sink::new(path);
+    // Spans take a few hundred bytes of JSON or more: room for them all,
+    // instead of copying them as the vector grows.
+    sink.spans.reserve(text.len() / 256);
     let format = match json_lines(text) {
         Some(lines) => {
             let mut first = None;

@@ -55,7 +55,12 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
         Err(problem) => return Lowered::Failed(problem),
     };
     let mut db = FactDb::default();
-    let mut edges = Vec::new();
+    // Room for a row per span in every table: growing from nothing copied
+    // each file's rows several times over (pages never written cost nothing).
+    for table in &mut db.tables {
+        table.cells.reserve(file.spans.len() * table.arity);
+    }
+    let mut edges = Vec::with_capacity(file.spans.len());
     let mut problems = file.problems;
     let file_sym = db.sym(&file.path.to_string_lossy());
     // Indexed by symbol: the span ids already taken in this file.

@@ -281,17 +281,14 @@ impl Lowerer {
         self.edges
             .extend(file.edges.iter().map(|&(c, p)| (at(c), at(p))));
         for ((schema, table), local) in BASE.iter().zip(&mut self.db.tables).zip(&file.db.tables) {
-            let symbol: Vec<bool> = schema
-                .columns
-                .iter()
-                .map(|c| c.ty == Type::Symbol)
+            let symbols: Vec<usize> = (0..schema.columns.len())
+                .filter(|&c| schema.columns[c].ty == Type::Symbol)
                 .collect();
-            table.cells.reserve(local.cells.len());
-            for row in local.rows() {
-                for (&cell, &sym) in row.iter().zip(&symbol) {
-                    table
-                        .cells
-                        .push(if sym { remap[cell as usize] } else { cell });
+            let start = table.cells.len();
+            table.cells.extend_from_slice(&local.cells);
+            for row in table.cells[start..].chunks_exact_mut(table.arity.max(1)) {
+                for &c in &symbols {
+                    row[c] = remap[row[c] as usize];
                 }
             }
         }
@@ -337,8 +334,9 @@ impl Lowerer {
                 }
             }
         }
-        for t in &mut db.tables {
-            t.sort_dedup();
+        {
+            use rayon::prelude::*;
+            db.tables.par_iter_mut().for_each(|t| t.sort_dedup());
         }
         (self.db, self.problems)
     }

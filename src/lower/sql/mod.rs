@@ -160,6 +160,9 @@ impl KeyColumns {
 /// How many statements parsed with their literals inline are kept.
 const INLINE_LIMIT: usize = 4096;
 
+/// How many prepared statements are kept by their text.
+const PREPARED_LIMIT: usize = 1 << 16;
+
 /// What the cache knows of a template.
 #[derive(Debug)]
 enum Entry {
@@ -179,6 +182,10 @@ pub struct SqlLowerer {
     /// text (rare: DDL and other statements with literals where the
     /// parser takes no placeholder).
     inline: FxHashMap<String, Result<Arc<Analysis>, Arc<str>>>,
+    /// Statements without literals (prepared ones, executed again and
+    /// again with the same text), by their text: their slots and analysis,
+    /// without normalising them again (~9k instructions each).
+    prepared: FxHashMap<String, (Vec<Slot>, Arc<Analysis>)>,
     /// Buffers reused across calls.
     template: String,
     slots: Vec<Slot>,
@@ -228,12 +235,24 @@ impl SqlLowerer {
         statement: &str,
         params: ParamSource,
     ) -> Result<Vec<Execution>, String> {
+        if let Some((slots, an)) = self.prepared.get(statement) {
+            return Ok(self.executions(statement, slots, an, false, params));
+        }
         let mut template = std::mem::take(&mut self.template);
         let mut slots = std::mem::take(&mut self.slots);
         template::normalise(statement, Mode::All, &mut template, &mut slots);
-        let result = self
-            .analysis(statement, &template, &slots)
-            .map(|(an, inline)| self.executions(statement, &slots, &an, inline, params));
+        let result = self.analysis(statement, &template, &slots);
+        if let Ok((an, false)) = &result {
+            if slots.iter().all(Slot::is_param) {
+                if self.prepared.len() >= PREPARED_LIMIT {
+                    self.prepared.clear();
+                }
+                self.prepared
+                    .insert(statement.to_string(), (slots.clone(), an.clone()));
+            }
+        }
+        let result =
+            result.map(|(an, inline)| self.executions(statement, &slots, &an, inline, params));
         self.template = template;
         self.slots = slots;
         result
