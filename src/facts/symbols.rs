@@ -41,6 +41,24 @@ impl std::fmt::Debug for Symbols {
 impl Symbols {
     pub fn intern(&mut self, s: &str) -> Sym {
         let short = self.hash(s);
+        self.intern_hashed(s, short)
+    }
+
+    /// Each symbol's hash bits, by id, for [`Symbols::intern_hashed`] into
+    /// another table.
+    pub fn hashes(&self) -> Vec<u32> {
+        let mut out = vec![0; self.len()];
+        for &(id, short) in self.ids.iter() {
+            out[id as usize] = short;
+        }
+        out
+    }
+
+    /// [`Symbols::intern`] with the hash bits already known (from
+    /// [`Symbols::hashes`]): merging a worker's symbols does not hash their
+    /// text again on the thread that merges.
+    pub fn intern_hashed(&mut self, s: &str, short: u32) -> Sym {
+        debug_assert_eq!(short, self.hash(s));
         let (text, ends) = (&self.text, &self.ends);
         let found = self.ids.find(widen(short), |&(id, h)| {
             h == short && bytes(text, ends, id) == s.as_bytes()

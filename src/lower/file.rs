@@ -41,6 +41,8 @@ pub struct FileFacts {
     pub problems: Vec<Problem>,
     /// Every span in file order.
     pub spans: Vec<SpanEntry>,
+    /// The hash bits of each of `db`'s symbols (`Symbols::hashes`).
+    pub hashes: Vec<u32>,
 }
 
 /// Reads, parses and lowers one file, exactly as `Lowerer::add_file` would
@@ -92,6 +94,7 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
     }
     Lowered::Facts(FileFacts {
         path: file.path,
+        hashes: db.symbols.hashes(),
         db,
         edges,
         problems,

@@ -259,7 +259,10 @@ impl Lowerer {
         let symbols = &mut self.db.symbols;
         let before = symbols.len();
         let remap: Vec<u64> = (0..file.db.symbols.len())
-            .map(|i| symbols.intern(file.db.symbols.resolve(i as u32)) as u64)
+            .map(|i| {
+                let s = file.db.symbols.resolve(i as u32);
+                symbols.intern_hashed(s, file.hashes[i]) as u64
+            })
             .collect();
         let at = |local: u32| remap[local as usize] as u32;
         if file
