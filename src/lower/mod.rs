@@ -18,8 +18,6 @@ pub mod sql;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rustc_hash::FxHashMap;
-
 use crate::diag::Problem;
 use crate::facts::{Base, FactDb, Type, BASE};
 use crate::ingest::FileSpans;
@@ -313,26 +311,39 @@ impl Lowerer {
         // calls(Client, Server) :- parent(Server, Client),
         //     span(Client, _, _, _, "client", _, _), span(Server, _, _, _, "server", _, _).
         let (client, server) = (db.sym("client"), db.sym("server"));
-        let kinds: FxHashMap<u64, u64> =
-            db.table(Base::Span).rows().map(|r| (r[0], r[4])).collect();
+        // Spans are symbols, dense from 0: vectors indexed by symbol beat
+        // hash maps over a million spans.
+        let n = db.symbols.len();
+        let mut kinds = vec![u64::MAX; n];
+        for r in db.table(Base::Span).rows() {
+            kinds[r[0] as usize] = r[4];
+        }
         let mut calls = Vec::new();
         for r in db.table(Base::Parent).rows() {
-            if kinds.get(&r[0]) == Some(&server) && kinds.get(&r[1]) == Some(&client) {
+            if kinds[r[0] as usize] == server && kinds[r[1] as usize] == client {
                 calls.push([r[1], r[0]]);
             }
         }
+        drop(kinds);
         // http_payload(C, Req, Resp) :- calls(C, S), http(C, ..), !has_payload(C), http_payload(S, Req, Resp).
-        let payload: FxHashMap<u64, (u64, u64)> = db
-            .table(Base::HttpPayload)
-            .rows()
-            .map(|r| (r[0], (r[1], r[2])))
-            .collect();
-        let is_http: rustc_hash::FxHashSet<u64> =
-            db.table(Base::Http).rows().map(|r| r[0]).collect();
+        // Each span's payload row (the last, as a map collecting them kept).
+        let mut payload = vec![u32::MAX; n];
+        for (i, r) in db.table(Base::HttpPayload).rows().enumerate() {
+            payload[r[0] as usize] = i as u32;
+        }
+        let mut is_http = vec![false; n];
+        for r in db.table(Base::Http).rows() {
+            is_http[r[0] as usize] = true;
+        }
         for &[c, s] in &calls {
             db.push(Base::Calls, &[c, s]);
-            if is_http.contains(&c) && !payload.contains_key(&c) {
-                if let Some(&(req, resp)) = payload.get(&s) {
+            if is_http[c as usize] && payload[c as usize] == u32::MAX {
+                let at = payload[s as usize];
+                if at != u32::MAX {
+                    let table = db.table(Base::HttpPayload);
+                    let at = at as usize * table.arity;
+                    let row = &table.cells[at..at + table.arity];
+                    let (req, resp) = (row[1], row[2]);
                     db.push(Base::HttpPayload, &[c, req, resp]);
                 }
             }
