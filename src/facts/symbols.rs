@@ -76,6 +76,14 @@ impl Symbols {
         id
     }
 
+    /// Room for `symbols` more symbols of `bytes` bytes in all.
+    pub fn reserve(&mut self, symbols: usize, bytes: usize) {
+        self.ids.reserve(symbols, |&(_, h)| widen(h));
+        self.ends.reserve(symbols);
+        self.prefixes.reserve(symbols);
+        self.text.reserve(bytes);
+    }
+
     /// Forgets the symbols from id `len` on: undoes interning since the
     /// table held `len` symbols.
     pub fn truncate(&mut self, len: usize) {
