@@ -15,8 +15,8 @@ use crate::facts::FactDb;
 /// What became of one file.
 pub enum Lowered {
     Facts(FileFacts),
-    /// The file cannot be lowered alone (see [`SqlLowerer::in_isolation`]):
-    /// it is lowered again, in order.
+    /// The file cannot be lowered alone (it has SQL that does not parse,
+    /// see [`SqlLowerer::in_isolation`]): it is lowered again, in order.
     InOrder(PathBuf),
     /// It could not be read: the problem names the file and the reason.
     Failed(Problem),

@@ -449,7 +449,7 @@ mod tests {
     /// Files lowered apart and merged give exactly what lowering them in
     /// order gives: symbols numbered alike, rows, warnings, in the cases
     /// where a file must be lowered again in order (a span id an earlier
-    /// file took; SQL read with its literals inline, which depends on the
+    /// file took; SQL that does not parse, whose reading depends on the
     /// statements before it).
     #[test]
     fn merged_files_equal_files_lowered_in_order() {
@@ -485,6 +485,11 @@ mod tests {
             ],
         );
         write(dir.path(), "e.json", &[span("s5", 0, 7, "select 1", "")]);
+        write(
+            dir.path(),
+            "e2.json",
+            &[span("s6", 0, -1, "selec * from t where id = ?", "")],
+        );
         std::fs::write(dir.path().join("f.json"), "{").unwrap();
 
         let (files, _) = crate::ingest::find_files(&[dir.path().to_path_buf()]);

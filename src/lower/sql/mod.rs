@@ -204,12 +204,13 @@ impl SqlLowerer {
     }
 
     /// A lowerer for one file read apart from the others (in parallel).
-    /// Statements lowered through the literals-inline path depend on the
-    /// statements before them (a template failing there fails for good), so
-    /// this lowerer does not lower them: it fails them and sets
-    /// [`SqlLowerer::deferred`], and the caller lowers the file again, in
-    /// order, with the lowerer of the whole input. Everything else it
-    /// caches depends on the template alone.
+    /// How a statement whose template does not parse is read depends on
+    /// the statements of that template before it (the literals-inline path;
+    /// a template failing there fails for good), so this lowerer does not
+    /// lower such statements: it fails them and sets a flag
+    /// ([`SqlLowerer::take_deferred`]), and the caller lowers the file again,
+    /// in order, with the lowerer of the whole input. What it caches (parsed
+    /// templates, prepared statements) depends on the statement alone.
     pub fn in_isolation(keys: KeyColumns) -> Self {
         SqlLowerer {
             isolated: true,
@@ -269,10 +270,6 @@ impl SqlLowerer {
         match self.cache.get(template) {
             Some(Entry::Ready(an)) => return Ok((an.clone(), false)),
             Some(Entry::Failed(e)) => return Err(e.to_string()),
-            Some(Entry::LiteralsInline) if self.isolated => {
-                self.deferred = true;
-                return Err(String::new());
-            }
             Some(Entry::LiteralsInline) => {
                 return self.inline(statement).inspect_err(|e| {
                     // Literals were not what kept it from parsing: fail the
@@ -291,7 +288,8 @@ impl SqlLowerer {
                     .insert(template.to_string(), Entry::Ready(an.clone()));
                 Ok((an, false))
             }
-            Err(_) if slots.iter().any(|s| !s.is_param()) && self.isolated => {
+            // An isolated lowerer caches only templates that parse.
+            Err(_) if self.isolated => {
                 self.deferred = true;
                 Err(String::new())
             }
