@@ -64,7 +64,12 @@ impl Table {
     pub fn sort_dedup(&mut self) {
         // Tables from a facts image come sorted (ingest sorts them before
         // writing): one pass then spares the copies a sort makes.
-        if self.arity > 0 && self.cells.chunks_exact(self.arity).is_sorted_by(|a, b| a < b) {
+        if self.arity > 0
+            && self
+                .cells
+                .chunks_exact(self.arity)
+                .is_sorted_by(|a, b| a < b)
+        {
             return;
         }
         match self.arity {
@@ -87,12 +92,22 @@ impl Table {
     }
 }
 
+/// Tables at least this long are sorted in parallel.
+const PAR_SORT_ROWS: usize = 1 << 16;
+
 fn dedup_fixed<const N: usize>(cells: &mut Vec<u64>) {
     let mut rows: Vec<[u64; N]> = cells
         .chunks_exact(N)
         .map(|row| row.try_into().expect("chunks of N cells"))
         .collect();
-    rows.sort_unstable();
+    // Large tables (a million spans' tags) sort on every core; the order
+    // is total, so the result is the same either way.
+    if rows.len() >= PAR_SORT_ROWS {
+        use rayon::slice::ParallelSliceMut;
+        rows.par_sort_unstable();
+    } else {
+        rows.sort_unstable();
+    }
     rows.dedup();
     cells.clear();
     cells.extend_from_slice(rows.as_flattened());

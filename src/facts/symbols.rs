@@ -21,7 +21,10 @@ pub struct Symbols {
     text: String,
     /// End offset in `text` of symbol `i`; it starts where `i - 1` ends.
     ends: Vec<u32>,
-    ids: HashTable<Sym>,
+    /// Each symbol's id with 32 bits of its hash: growing the table and
+    /// most failed comparisons then never read the arena (at two million
+    /// symbols, rehashing through it was a fifth of interning).
+    ids: HashTable<(Sym, u32)>,
     hasher: Hasher,
     /// The first 8 bytes of each symbol, big-endian and zero-padded: most
     /// comparisons in byte order (`A < B` over span ids) end here without
@@ -37,10 +40,30 @@ impl std::fmt::Debug for Symbols {
 
 impl Symbols {
     pub fn intern(&mut self, s: &str) -> Sym {
-        let hash = self.hasher.hash_one(s);
+        let short = self.hash(s);
+        self.intern_hashed(s, short)
+    }
+
+    /// Each symbol's hash bits, by id, for [`Symbols::intern_hashed`] into
+    /// another table.
+    pub fn hashes(&self) -> Vec<u32> {
+        let mut out = vec![0; self.len()];
+        for &(id, short) in self.ids.iter() {
+            out[id as usize] = short;
+        }
+        out
+    }
+
+    /// [`Symbols::intern`] with the hash bits already known (from
+    /// [`Symbols::hashes`]): merging a worker's symbols does not hash their
+    /// text again on the thread that merges.
+    pub fn intern_hashed(&mut self, s: &str, short: u32) -> Sym {
+        debug_assert_eq!(short, self.hash(s));
         let (text, ends) = (&self.text, &self.ends);
-        let found = self.ids.find(hash, |&id| name(text, ends, id) == s);
-        if let Some(&id) = found {
+        let found = self.ids.find(widen(short), |&(id, h)| {
+            h == short && bytes(text, ends, id) == s.as_bytes()
+        });
+        if let Some(&(id, _)) = found {
             return id;
         }
         let id = Sym::try_from(self.ends.len()).expect("more than 2^32 distinct symbols");
@@ -48,9 +71,8 @@ impl Symbols {
         let end = u32::try_from(self.text.len()).expect("more than 4 GiB of symbol text");
         self.ends.push(end);
         self.prefixes.push(prefix(s));
-        let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
         self.ids
-            .insert_unique(hash, id, |&id| hasher.hash_one(name(text, ends, id)));
+            .insert_unique(widen(short), (id, short), |&(_, h)| widen(h));
         id
     }
 
@@ -76,36 +98,69 @@ impl Symbols {
         if start != text.len() {
             return Err("symbol text longer than its symbols".to_string());
         }
-        let hasher = Hasher::default();
-        let mut ids = HashTable::with_capacity(ends.len());
-        let mut prefixes = Vec::with_capacity(ends.len());
+        let mut symbols = Symbols {
+            ids: HashTable::with_capacity(ends.len()),
+            prefixes: Vec::with_capacity(ends.len()),
+            ..Symbols::default()
+        };
         for id in 0..ends.len() as Sym {
             let s = name(&text, &ends, id);
-            prefixes.push(prefix(s));
-            let hash = hasher.hash_one(s);
-            if ids
-                .find(hash, |&other| name(&text, &ends, other) == s)
-                .is_some()
-            {
+            symbols.prefixes.push(prefix(s));
+            let short = symbols.hash(s);
+            let found = symbols.ids.find(widen(short), |&(other, h)| {
+                h == short && bytes(&text, &ends, other) == s.as_bytes()
+            });
+            if found.is_some() {
                 return Err(format!("symbol `{s}` stored twice"));
             }
-            ids.insert_unique(hash, id, |&id| hasher.hash_one(name(&text, &ends, id)));
+            symbols
+                .ids
+                .insert_unique(widen(short), (id, short), |&(_, h)| widen(h));
         }
-        Ok(Symbols {
-            text,
-            ends,
-            ids,
-            hasher,
-            prefixes,
-        })
+        symbols.text = text;
+        symbols.ends = ends;
+        Ok(symbols)
+    }
+
+    /// Room for `symbols` more symbols of `bytes` bytes in all.
+    pub fn reserve(&mut self, symbols: usize, bytes: usize) {
+        self.ids.reserve(symbols, |&(_, h)| widen(h));
+        self.ends.reserve(symbols);
+        self.prefixes.reserve(symbols);
+        self.text.reserve(bytes);
+    }
+
+    /// Forgets the symbols from id `len` on: undoes interning since the
+    /// table held `len` symbols.
+    pub fn truncate(&mut self, len: usize) {
+        for id in (len..self.ends.len()).rev() {
+            let short = self.hash(name(&self.text, &self.ends, id as Sym));
+            if let Ok(entry) = self
+                .ids
+                .find_entry(widen(short), |&(i, _)| i as usize == id)
+            {
+                entry.remove();
+            }
+        }
+        let end = len.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
+        self.text.truncate(end);
+        self.ends.truncate(len);
+        self.prefixes.truncate(len);
     }
 
     /// The id of `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<Sym> {
-        let hash = self.hasher.hash_one(s);
+        let short = self.hash(s);
         self.ids
-            .find(hash, |&id| name(&self.text, &self.ends, id) == s)
-            .copied()
+            .find(widen(short), |&(id, h)| {
+                h == short && bytes(&self.text, &self.ends, id) == s.as_bytes()
+            })
+            .map(|&(id, _)| id)
+    }
+
+    fn hash(&self, s: &str) -> u32 {
+        let h = self.hasher.hash_one(s);
+        (h ^ (h >> 32)) as u32
     }
 
     pub fn resolve(&self, id: Sym) -> &str {
@@ -145,6 +200,20 @@ fn prefix(s: &str) -> u64 {
     let n = s.len().min(8);
     bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
     u64::from_be_bytes(bytes)
+}
+
+/// The table's 64-bit hash from the stored 32 bits: multiplying by an odd
+/// constant spreads them into the high bits the table takes its tags from.
+fn widen(short: u32) -> u64 {
+    (short as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A symbol's bytes, without `name`'s char-boundary checks (which read
+/// both ends of the text: two cache misses on a cold symbol).
+fn bytes<'t>(text: &'t str, ends: &[u32], id: Sym) -> &'t [u8] {
+    let i = id as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &text.as_bytes()[start..ends[i] as usize]
 }
 
 fn name<'t>(text: &'t str, ends: &[u32], id: Sym) -> &'t str {
@@ -198,6 +267,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn truncating_forgets_the_newest_symbols() {
+        let mut s = Symbols::default();
+        for w in ["a", "bb", "ccc"] {
+            s.intern(w);
+        }
+        s.truncate(1);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.get("bb"), None);
+        assert_eq!(s.get("a"), Some(0));
+        assert_eq!(s.intern("ccc"), 1);
+        assert_eq!(s.resolve(1), "ccc");
+        assert_eq!(s.cmp(0, 1), "a".cmp("ccc"));
     }
 
     #[test]

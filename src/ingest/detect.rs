@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::json::Str;
+use super::scan::Scan;
 use super::sink::Sink;
 use super::{jaeger, otlp, skywalking, zipkin, FileSpans, Format};
 use crate::diag::Problem;
@@ -41,6 +42,9 @@ pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
         return Err(Problem::error(path, None, "empty file: not a trace"));
     }
     let mut sink = Sink::new(path);
+    // Spans take a few hundred bytes of JSON or more: room for them all,
+    // instead of copying them as the vector grows.
+    sink.spans.reserve(text.len() / 256);
     let format = match json_lines(text) {
         Some(lines) => {
             let mut first = None;
@@ -82,6 +86,16 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
 }
 
 fn parse_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocError> {
+    let mark = sink.mark();
+    if let Some(format) = scan_doc(text, sink) {
+        return Ok(format);
+    }
+    sink.truncate(mark);
+    serde_doc(text, sink)
+}
+
+/// [`parse_doc`] without the fast path.
+fn serde_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let found = DocSeed { sink }
         .deserialize(&mut de)
@@ -95,6 +109,48 @@ fn parse_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocEr
         }),
         Err(e) => Err(diagnose(text, e)),
     }
+}
+
+/// The fast path for SkyWalking's GraphQL result, `{"data": {"trace":
+/// {"spans": [...]}}}`, read with [`Scan`] exactly as [`DocSeed`] would
+/// read it: `None` (with spans possibly half pushed) for any other shape,
+/// any error or anything the scanner does not handle; `parse_doc` then
+/// takes the slow path.
+fn scan_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Option<Format> {
+    let mut s = Scan::new(text);
+    let mut found = false;
+    s.object(|s, key| {
+        if found {
+            return s.skip();
+        }
+        match key.as_ref() {
+            "data" => {
+                // `Field` semantics: the first `trace`, then its first `spans`.
+                let mut trace_seen = false;
+                s.object(|s, key| {
+                    if trace_seen || key != "trace" {
+                        return s.skip();
+                    }
+                    trace_seen = true;
+                    s.object(|s, key| {
+                        if found || key != "spans" {
+                            return s.skip();
+                        }
+                        found = true;
+                        s.array(|s| {
+                            skywalking::convert_one(skywalking::scan_span(s)?, sink);
+                            Some(())
+                        })
+                    })
+                })?;
+                // `data` without `trace.spans` leaves the format undecided.
+                found.then_some(())
+            }
+            "trace" | "spans" | "resourceSpans" | "errors" => None,
+            _ => s.skip(),
+        }
+    })?;
+    (found && s.at_end()).then_some(Format::SkyWalking)
 }
 
 /// Reads a whole document, deciding its format from its first deciding key
@@ -669,5 +725,95 @@ fn detect_value(value: &Value) -> Option<Format> {
             None
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a reader made of a document: format (or error), spans, warnings.
+    fn read(text: &str, fast: bool) -> Option<(Result<Format, String>, String, Vec<String>)> {
+        let path = Path::new("t.json");
+        let mut sink = Sink::new(path);
+        let result = if fast {
+            scan_doc(text, &mut sink).map(Ok)?
+        } else {
+            serde_doc(text, &mut sink).map_err(|e| e.message)
+        };
+        let problems = sink.problems.iter().map(|p| p.to_string()).collect();
+        Some((result, format!("{:?}", sink.spans), problems))
+    }
+
+    /// The fast path reads a document only when serde_json reads it, and
+    /// then reads the same spans and warnings.
+    fn agrees(text: &str) {
+        if let Some(fast) = read(text, true) {
+            let slow = read(text, false).expect("the slow path always answers");
+            assert_eq!(fast, slow, "{text}");
+        }
+    }
+
+    const SPAN: &str = r#"{"traceId":"t.1","segmentId":"s.1","spanId":1,"parentSpanId":0,"refs":[{"traceId":"t.1","parentSegmentId":"s.0","parentSpanId":2,"type":"CROSS_PROCESS"}],"serviceCode":"svc","serviceInstanceName":"i@h","startTime":1716946829770,"endTime":1716946829771,"endpointName":"GET:/a/{id}","type":"Exit","peer":"db:3306","component":"mysql","isError":false,"layer":"Database","tags":[{"key":"db.statement","value":"select * from t where id=?"},{"key":"db.sql.parameters","value":"[7]"},{"key":"x","value":null}],"logs":[{"time":1716946829770,"data":[{"key":"event","value":"error"}]}]}"#;
+
+    fn doc(span: &str) -> String {
+        format!(r#"{{"data":{{"trace":{{"spans":[{span},{SPAN}]}}}}}}"#)
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_it_reads_as_serde_json_does() {
+        let whole = doc(SPAN);
+        assert!(
+            read(&whole, true).is_some(),
+            "the usual shape takes the fast path"
+        );
+        agrees(&whole);
+        // Every truncation, and every single-byte change to a few characters
+        // that matter to JSON.
+        for i in 0..whole.len() {
+            agrees(&whole[..i]);
+            for c in [
+                "", " ", "\"", "\\", ",", ":", "{", "}", "[", "]", "0", "-", "n", "\u{1}",
+            ] {
+                let mut t = whole.clone();
+                if t.is_char_boundary(i) && t.is_char_boundary(i + 1) {
+                    t.replace_range(i..i + 1, c);
+                    agrees(&t);
+                }
+            }
+        }
+        // Fields missing, repeated, null, mistyped, escaped; other shapes.
+        let variants = [
+            SPAN.replace(r#""spanId":1,"#, ""),
+            SPAN.replace(r#""spanId":1,"#, r#""spanId":1,"spanId":2,"#),
+            SPAN.replace(r#""peer":"db:3306","#, r#""peer":null,"#),
+            SPAN.replace(
+                r#""tags":["#,
+                r#""tags":null,"ignored":[{"deep":[[1,2.5e-3,true,null]]}],"x":["#,
+            ),
+            SPAN.replace(r#""spanId":1"#, r#""spanId":-0"#),
+            SPAN.replace(r#""spanId":1"#, r#""spanId":1.0"#),
+            SPAN.replace(r#""spanId":1"#, r#""spanId":"1""#),
+            SPAN.replace(r#""spanId":1"#, r#""spanId":9223372036854775808"#),
+            SPAN.replace(r#""isError":false"#, r#""isError":0"#),
+            SPAN.replace("GET:/a/{id}", r"GET:\/a\u00e9\n\ud83d\ude00"),
+            SPAN.replace("GET:/a/{id}", r"\ud83d"),
+            SPAN.replace(r#""endpointName""#, r#""endpoint\u004eame""#),
+            SPAN.replace(r#""type":"Exit""#, r#""type":"Other""#),
+        ];
+        for v in &variants {
+            agrees(&doc(v));
+        }
+        for other in [
+            format!(r#"{{"x":1,"data":{{"trace":{{"spans":[{SPAN}]}}}},"data":2}}"#),
+            format!(r#"{{"data":{{"trace":{{"x":[],"spans":[{SPAN}],"spans":3}},"trace":1}}}}"#),
+            format!(r#"{{"data":{{"trace":{{"x":[]}}}},"spans":[{SPAN}]}}"#),
+            format!(r#"{{"errors":[],"data":{{"trace":{{"spans":[{SPAN}]}}}}}}"#),
+            format!(r#" {{ "data" : {{ "trace" : {{ "spans" : [ {SPAN} ] }} }} }} "#),
+            format!("{{\"data\":{{\"trace\":{{\"spans\":[{SPAN}]}}}}}}\n\t"),
+            format!(r#"{{"data":{{"trace":{{"spans":[{SPAN}]}}}}}} x"#),
+        ] {
+            agrees(&other);
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod jaeger;
 mod json;
 pub mod otlp;
+mod scan;
 pub mod sink;
 pub mod skywalking;
 pub mod source;

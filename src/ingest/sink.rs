@@ -32,6 +32,17 @@ impl<'p, 'a> Sink<'p, 'a> {
         }
     }
 
+    /// How much the sink holds, for [`Sink::truncate`].
+    pub fn mark(&self) -> (usize, usize) {
+        (self.spans.len(), self.problems.len())
+    }
+
+    /// Forgets what was added since `mark` (a fast path that gave up).
+    pub fn truncate(&mut self, (spans, problems): (usize, usize)) {
+        self.spans.truncate(spans);
+        self.problems.truncate(problems);
+    }
+
     pub fn push(&mut self, span: Span<'a>) {
         if !self.discard {
             self.spans.push(span);

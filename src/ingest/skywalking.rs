@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::ids;
 use super::json::{cow, Str};
+use super::scan::Scan;
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -78,6 +79,143 @@ fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Pairs<'_> {
         .into_iter()
         .map(|t| (t.key.into_cow(), cow(t.value)))
         .collect()
+}
+
+/// One span read straight off the text, as `RawSpan`'s `Deserialize` reads
+/// it (same fields, required ones required, unknown ones skipped, a repeated
+/// field refused); `None` wherever that would fail or the scanner gives up.
+pub fn scan_span<'a>(s: &mut Scan<'a>) -> Option<RawSpan<'a>> {
+    let mut trace_id = None;
+    let mut segment_id = None;
+    let mut span_id = None;
+    let mut parent_span_id = None;
+    let mut refs = None;
+    let mut service_code = None;
+    let mut start_time = None;
+    let mut end_time = None;
+    let mut endpoint_name = None;
+    let mut kind = None;
+    let mut peer = None;
+    let mut component = None;
+    let mut layer = None;
+    let mut is_error = None;
+    let mut tags = None;
+    let mut logs = None;
+    s.object(|s, key| match key.as_ref() {
+        "traceId" => once(&mut trace_id, Str(s.string()?)),
+        "segmentId" => once(&mut segment_id, Str(s.string()?)),
+        "spanId" => once(&mut span_id, s.int()?),
+        "parentSpanId" => once(&mut parent_span_id, opt(s, Scan::int)?),
+        "refs" => once(&mut refs, opt(s, |s| list(s, scan_ref))?),
+        "serviceCode" => once(&mut service_code, opt_str(s)?),
+        "startTime" => once(&mut start_time, s.int()?),
+        "endTime" => once(&mut end_time, s.int()?),
+        "endpointName" => once(&mut endpoint_name, opt_str(s)?),
+        "type" => once(&mut kind, opt_str(s)?),
+        "peer" => once(&mut peer, opt_str(s)?),
+        "component" => once(&mut component, opt_str(s)?),
+        "layer" => once(&mut layer, opt_str(s)?),
+        "isError" => once(&mut is_error, opt(s, Scan::bool)?),
+        "tags" => once(&mut tags, opt(s, |s| list(s, scan_tag))?),
+        "logs" => once(&mut logs, opt(s, |s| list(s, scan_log))?),
+        _ => s.skip(),
+    })?;
+    Some(RawSpan {
+        trace_id: trace_id?,
+        segment_id: segment_id?,
+        span_id: span_id?,
+        parent_span_id: parent_span_id.flatten(),
+        refs: refs.flatten(),
+        service_code: service_code.flatten(),
+        start_time: start_time?,
+        end_time: end_time?,
+        endpoint_name: endpoint_name.flatten(),
+        kind: kind.flatten(),
+        peer: peer.flatten(),
+        component: component.flatten(),
+        layer: layer.flatten(),
+        is_error: is_error.flatten(),
+        tags: tags.flatten(),
+        logs: logs.flatten(),
+    })
+}
+
+/// Sets a field met for the first time; a repeated field is an error.
+#[inline]
+fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value);
+    Some(())
+}
+
+/// An `Option<T>` field: `null` or a `T`.
+#[inline]
+fn opt<'a, T>(
+    s: &mut Scan<'a>,
+    read: impl FnOnce(&mut Scan<'a>) -> Option<T>,
+) -> Option<Option<T>> {
+    if s.null() {
+        Some(None)
+    } else {
+        read(s).map(Some)
+    }
+}
+
+#[inline]
+fn opt_str<'a>(s: &mut Scan<'a>) -> Option<Option<Str<'a>>> {
+    opt(s, |s| s.string().map(Str))
+}
+
+fn list<'a, T>(s: &mut Scan<'a>, read: fn(&mut Scan<'a>) -> Option<T>) -> Option<Vec<T>> {
+    let mut out = Vec::new();
+    s.array(|s| {
+        out.push(read(s)?);
+        Some(())
+    })?;
+    Some(out)
+}
+
+fn scan_ref<'a>(s: &mut Scan<'a>) -> Option<RawRef<'a>> {
+    let (mut segment, mut span, mut kind) = (None, None, None);
+    s.object(|s, key| match key.as_ref() {
+        "parentSegmentId" => once(&mut segment, Str(s.string()?)),
+        "parentSpanId" => once(&mut span, s.int()?),
+        "type" => once(&mut kind, opt_str(s)?),
+        _ => s.skip(),
+    })?;
+    Some(RawRef {
+        parent_segment_id: segment?,
+        parent_span_id: span?,
+        kind: kind.flatten(),
+    })
+}
+
+fn scan_tag<'a>(s: &mut Scan<'a>) -> Option<RawTag<'a>> {
+    let (mut key, mut value) = (None, None);
+    s.object(|s, k| match k.as_ref() {
+        "key" => once(&mut key, Str(s.string()?)),
+        "value" => once(&mut value, opt_str(s)?),
+        _ => s.skip(),
+    })?;
+    Some(RawTag {
+        key: key?,
+        value: value.flatten(),
+    })
+}
+
+fn scan_log<'a>(s: &mut Scan<'a>) -> Option<RawLog<'a>> {
+    let (mut time, mut data) = (None, None);
+    s.object(|s, k| match k.as_ref() {
+        "time" => once(&mut time, s.int()?),
+        "data" => once(&mut data, opt(s, |s| list(s, scan_tag))?),
+        _ => s.skip(),
+    })?;
+    Some(RawLog {
+        time: time?,
+        data: data.flatten(),
+    })
 }
 
 /// `<segmentId>-<spanId>`.

@@ -1,6 +1,8 @@
 //! Database client attributes under their many names, and which systems
 //! speak SQL (only those reach the SQL parser).
 
+use std::borrow::Cow;
+
 use crate::lower::sql::ParamSource;
 use crate::model::Span;
 
@@ -42,9 +44,9 @@ pub fn speaks_sql(system: &str) -> bool {
 }
 
 /// The remote address of a span: the reader's `peer`, else OTel's attributes.
-pub fn peer(span: &Span) -> Option<String> {
+pub fn peer<'s>(span: &'s Span<'_>) -> Option<Cow<'s, str>> {
     if let Some(p) = span.peer.as_deref().filter(|p| !p.is_empty()) {
-        return Some(p.to_string());
+        return Some(Cow::Borrowed(p));
     }
     let host = span.first_tag(&[
         "server.address",
@@ -54,8 +56,8 @@ pub fn peer(span: &Span) -> Option<String> {
     ])?;
     Some(
         match span.first_tag(&["server.port", "net.peer.port", "net.sock.peer.port"]) {
-            Some(port) if !host.contains(':') => format!("{host}:{port}"),
-            _ => host.to_string(),
+            Some(port) if !host.contains(':') => Cow::Owned(format!("{host}:{port}")),
+            _ => Cow::Borrowed(host),
         },
     )
 }

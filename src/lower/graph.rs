@@ -40,7 +40,9 @@ pub struct Graph {
 /// A parent edge that must go: its parent is missing, or it closes a cycle.
 pub type Cut = FxHashSet<(u32, u32)>;
 
-fn content_hash(span: &Span) -> u64 {
+/// What tells an identical re-export of a span from a different span
+/// under the same id.
+pub fn content_hash(span: &Span) -> u64 {
     let mut h = FxHasher::default();
     span.hash(&mut h);
     h.finish()
@@ -57,10 +59,15 @@ impl Graph {
         &self.files[n as usize]
     }
 
+    /// Whether a span with this id was admitted.
+    pub fn is_seen(&self, id: u32) -> bool {
+        self.seen.get(id as usize).is_some_and(|s| s.file != UNSEEN)
+    }
+
     /// Keeps the first span of each id; an identical re-export and a
-    /// different span under a taken id are both warnings.
-    pub fn admit(&mut self, id: u32, span: &Span, file: u32, index: u32) -> Admit {
-        let hash = content_hash(span);
+    /// different span under a taken id are both warnings. `hash` is the
+    /// span's [`content_hash`]; `symbols` name the id in the warning.
+    pub fn admit(&mut self, id: u32, hash: u64, file: u32, index: u32, symbols: &Symbols) -> Admit {
         let slot = id as usize;
         if slot >= self.seen.len() {
             let len = (slot + 1).max(self.seen.len() * 2);
@@ -96,7 +103,7 @@ impl Graph {
                 };
                 self.problems.push(Problem::warning(
                     &here,
-                    Some(format!("span {}", span.id)),
+                    Some(format!("span {}", symbols.resolve(id))),
                     message,
                 ));
                 Admit::Skip

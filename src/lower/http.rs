@@ -1,11 +1,13 @@
 //! HTTP attributes under their many names (SkyWalking, Zipkin/Brave,
 //! OpenTelemetry old and new semantic conventions).
 
+use std::borrow::Cow;
+
 use crate::model::Span;
 
 pub struct HttpCall<'a> {
     pub method: &'a str,
-    pub url: String,
+    pub url: Cow<'a, str>,
     pub status: i64,
     pub request: Option<&'a str>,
     pub response: Option<&'a str>,
@@ -15,7 +17,7 @@ pub struct HttpCall<'a> {
 pub fn http_call<'s>(span: &'s Span<'_>) -> Option<HttpCall<'s>> {
     let method = span.first_tag(&["http.method", "http.request.method"])?;
     let url = match span.first_tag(&["url", "http.url", "url.full"]) {
-        Some(u) => u.to_string(),
+        Some(u) => Cow::Borrowed(u),
         None => {
             let path = span
                 .first_tag(&["http.target", "url.path", "http.path", "http.route"])
@@ -34,13 +36,13 @@ pub fn http_call<'s>(span: &'s Span<'_>) -> Option<HttpCall<'s>> {
             let scheme = span
                 .first_tag(&["http.scheme", "url.scheme"])
                 .unwrap_or("http");
-            match (host, port) {
+            Cow::Owned(match (host, port) {
                 (Some(h), Some(p)) if !h.contains(':') => {
                     format!("{scheme}://{h}:{p}{path}{query}")
                 }
                 (Some(h), _) => format!("{scheme}://{h}{path}{query}"),
                 (None, _) => format!("{path}{query}"),
-            }
+            })
         }
     };
     let status = span

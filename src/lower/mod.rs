@@ -1,26 +1,28 @@
 //! Lowering: spans → base facts (see `facts::schema` for every relation).
 //!
-//! Files are lowered one at a time as they are read, so only facts (interned)
-//! stay in memory. Facts that need the whole input (`calls`, payloads a
-//! client span borrows from its callee, the graph checks) are completed in
-//! [`Lowerer::finish`].
+//! Files are lowered as they are read, so only facts (interned) stay in
+//! memory: each file on a worker thread into facts of its own
+//! ([`file::FileFacts`]), merged in file order into the input's facts. Facts
+//! that need the whole input (`calls`, payloads a client span borrows from
+//! its callee, the graph checks) are completed in [`Lowerer::finish`].
 //!
 //! Architecture invariant: lowering knows nothing of rules; it only fills
 //! the tables of `facts::BASE`.
 
 pub mod db;
+mod file;
 pub mod graph;
 pub mod http;
 pub mod sql;
 
-use std::path::PathBuf;
-
-use rustc_hash::FxHashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::diag::Problem;
-use crate::facts::{Base, FactDb};
+use crate::facts::{Base, FactDb, Type, BASE};
 use crate::ingest::FileSpans;
 use crate::model::{RefKind, Span};
+use file::{FileFacts, Lowered};
 use graph::{Admit, Graph};
 use sql::{KeyColumns, SqlLowerer};
 
@@ -31,6 +33,15 @@ pub struct Lowerer {
     /// (child, parent) of every reference, checked in `finish`.
     edges: Vec<(u32, u32)>,
     problems: Vec<Problem>,
+}
+
+/// Where spans are lowered to: the input's facts, or one file's
+/// ([`file::FileFacts`]), whose symbols are then numbered apart.
+pub(crate) struct Out<'a> {
+    pub db: &'a mut FactDb,
+    pub sql: &'a mut SqlLowerer,
+    pub edges: &'a mut Vec<(u32, u32)>,
+    pub problems: &'a mut Vec<Problem>,
 }
 
 fn num(n: i64) -> u64 {
@@ -51,33 +62,16 @@ fn looks_like_sql(statement: &str) -> bool {
     )
 }
 
-impl Lowerer {
-    pub fn new(keys: KeyColumns) -> Self {
-        Lowerer {
-            db: FactDb::default(),
-            sql: SqlLowerer::new(keys),
-            graph: Graph::default(),
-            edges: Vec::new(),
-            problems: Vec::new(),
-        }
-    }
-
-    /// Lowers every span of one file.
-    pub fn add_file(&mut self, file: FileSpans) {
-        self.problems.extend(file.problems);
-        let file_sym = self.db.sym(&file.path.to_string_lossy());
-        let file_no = self.graph.add_file(file.path);
-        for (index, span) in file.spans.iter().enumerate() {
-            let id = self.db.sym(&span.id);
-            if self.graph.admit(id as u32, span, file_no, index as u32) == Admit::Skip {
-                continue;
-            }
-            self.lower_span(id, span, file_sym, index as i64, file_no);
-        }
-    }
-
-    fn lower_span(&mut self, s: u64, span: &Span, file_sym: u64, index: i64, file_no: u32) {
-        let db = &mut self.db;
+impl Out<'_> {
+    pub(crate) fn lower_span(
+        &mut self,
+        s: u64,
+        span: &Span,
+        file_sym: u64,
+        index: i64,
+        path: &Path,
+    ) {
+        let db = &mut *self.db;
         let row = [
             s,
             db.sym(&span.trace_id),
@@ -143,12 +137,12 @@ impl Lowerer {
             }
         }
         if let Some(call) = db::db_call(span) {
-            self.lower_db(s, span, call, file_no);
+            self.lower_db(s, span, call, path);
         }
     }
 
-    fn lower_db(&mut self, s: u64, span: &Span, call: db::DbCall<'_>, file_no: u32) {
-        let db = &mut self.db;
+    fn lower_db(&mut self, s: u64, span: &Span, call: db::DbCall<'_>, path: &Path) {
+        let db = &mut *self.db;
         let system = db.sym(&call.system);
         let instance = db.sym(&call.instance);
         let is_sql = if call.system.is_empty() {
@@ -207,7 +201,7 @@ impl Lowerer {
                     }
                     for w in ex.warnings {
                         self.problems.push(Problem::warning(
-                            self.graph.file(file_no),
+                            path,
                             Some(format!("span {}", span.id)),
                             w,
                         ));
@@ -215,6 +209,91 @@ impl Lowerer {
                 }
             }
         }
+    }
+}
+
+impl Lowerer {
+    pub fn new(keys: KeyColumns) -> Self {
+        Lowerer {
+            db: FactDb::default(),
+            sql: SqlLowerer::new(keys),
+            graph: Graph::default(),
+            edges: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Lowers every span of one file, in order.
+    pub fn add_file(&mut self, file: FileSpans) {
+        self.problems.extend(file.problems);
+        let file_sym = self.db.sym(&file.path.to_string_lossy());
+        let file_no = self.graph.add_file(file.path);
+        let mut out = Out {
+            db: &mut self.db,
+            sql: &mut self.sql,
+            edges: &mut self.edges,
+            problems: &mut self.problems,
+        };
+        for (index, span) in file.spans.iter().enumerate() {
+            let id = out.db.sym(&span.id);
+            let hash = graph::content_hash(span);
+            let admit = self
+                .graph
+                .admit(id as u32, hash, file_no, index as u32, &out.db.symbols);
+            if admit == Admit::Skip {
+                continue;
+            }
+            let path = self.graph.file(file_no);
+            out.lower_span(id, span, file_sym, index as i64, path);
+        }
+    }
+
+    /// Merges a file lowered on its own, as [`Lowerer::add_file`] would
+    /// have lowered it: its new symbols numbered in the order it met them,
+    /// its rows appended. `Err` (with nothing changed) when one of its spans
+    /// takes an id an earlier file took: then which spans are lowered
+    /// differs, and the file must go through `add_file`.
+    fn merge(&mut self, file: FileFacts) -> Result<(), PathBuf> {
+        let symbols = &mut self.db.symbols;
+        let before = symbols.len();
+        let remap: Vec<u64> = (0..file.db.symbols.len())
+            .map(|i| {
+                let s = file.db.symbols.resolve(i as u32);
+                symbols.intern_hashed(s, file.hashes[i]) as u64
+            })
+            .collect();
+        let at = |local: u32| remap[local as usize] as u32;
+        if file
+            .spans
+            .iter()
+            .any(|s| s.lowered && self.graph.is_seen(at(s.id)))
+        {
+            symbols.truncate(before);
+            return Err(file.path);
+        }
+        let file_no = self.graph.add_file(file.path);
+        for (index, s) in file.spans.iter().enumerate() {
+            let admit = self
+                .graph
+                .admit(at(s.id), s.hash, file_no, index as u32, symbols);
+            debug_assert_eq!(admit == Admit::New, s.lowered);
+        }
+        self.problems.extend(file.problems);
+        self.edges
+            .extend(file.edges.iter().map(|&(c, p)| (at(c), at(p))));
+        for ((schema, table), local) in BASE.iter().zip(&mut self.db.tables).zip(&file.db.tables) {
+            let symbols: Vec<usize> = (0..schema.columns.len())
+                .filter(|&c| schema.columns[c].ty == Type::Symbol)
+                .collect();
+            let start = table.cells.len();
+            table.cells.extend_from_slice(&local.cells);
+            for row in table.cells[start..].chunks_exact_mut(table.arity.max(1)) {
+                for &c in &symbols {
+                    row[c] = remap[row[c] as usize];
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Completes the facts that need the whole input and returns them with
@@ -232,67 +311,213 @@ impl Lowerer {
         // calls(Client, Server) :- parent(Server, Client),
         //     span(Client, _, _, _, "client", _, _), span(Server, _, _, _, "server", _, _).
         let (client, server) = (db.sym("client"), db.sym("server"));
-        let kinds: FxHashMap<u64, u64> =
-            db.table(Base::Span).rows().map(|r| (r[0], r[4])).collect();
+        // Spans are symbols, dense from 0: vectors indexed by symbol beat
+        // hash maps over a million spans.
+        let n = db.symbols.len();
+        let mut kinds = vec![u64::MAX; n];
+        for r in db.table(Base::Span).rows() {
+            kinds[r[0] as usize] = r[4];
+        }
         let mut calls = Vec::new();
         for r in db.table(Base::Parent).rows() {
-            if kinds.get(&r[0]) == Some(&server) && kinds.get(&r[1]) == Some(&client) {
+            if kinds[r[0] as usize] == server && kinds[r[1] as usize] == client {
                 calls.push([r[1], r[0]]);
             }
         }
+        drop(kinds);
         // http_payload(C, Req, Resp) :- calls(C, S), http(C, ..), !has_payload(C), http_payload(S, Req, Resp).
-        let payload: FxHashMap<u64, (u64, u64)> = db
-            .table(Base::HttpPayload)
-            .rows()
-            .map(|r| (r[0], (r[1], r[2])))
-            .collect();
-        let is_http: rustc_hash::FxHashSet<u64> =
-            db.table(Base::Http).rows().map(|r| r[0]).collect();
+        // Each span's payload row (the last, as a map collecting them kept).
+        let mut payload = vec![u32::MAX; n];
+        for (i, r) in db.table(Base::HttpPayload).rows().enumerate() {
+            payload[r[0] as usize] = i as u32;
+        }
+        let mut is_http = vec![false; n];
+        for r in db.table(Base::Http).rows() {
+            is_http[r[0] as usize] = true;
+        }
         for &[c, s] in &calls {
             db.push(Base::Calls, &[c, s]);
-            if is_http.contains(&c) && !payload.contains_key(&c) {
-                if let Some(&(req, resp)) = payload.get(&s) {
+            if is_http[c as usize] && payload[c as usize] == u32::MAX {
+                let at = payload[s as usize];
+                if at != u32::MAX {
+                    let table = db.table(Base::HttpPayload);
+                    let at = at as usize * table.arity;
+                    let row = &table.cells[at..at + table.arity];
+                    let (req, resp) = (row[1], row[2]);
                     db.push(Base::HttpPayload, &[c, req, resp]);
                 }
             }
         }
-        for t in &mut db.tables {
-            t.sort_dedup();
+        {
+            use rayon::prelude::*;
+            db.tables.par_iter_mut().for_each(|t| t.sort_dedup());
         }
         (self.db, self.problems)
     }
 }
 
 /// Reads and lowers every trace file under `paths`: the whole front half of
-/// the pipeline. Files are parsed in parallel and lowered in order.
+/// the pipeline. Workers read, parse and lower files on their own, a
+/// bounded batch at a time (never the whole corpus in memory); the files
+/// are merged in order while the next batch is read, so the result is the
+/// same as lowering every file in order on one thread.
 pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
     use rayon::prelude::*;
     let (files, mut problems) = crate::ingest::find_files(paths);
-    let mut lowerer = Lowerer::new(keys);
-    // Parse a bounded batch at a time: parallel, but never the whole corpus in memory.
-    let batch = rayon::current_num_threads().max(1) * 4;
-    for chunk in files.chunks(batch) {
-        let texts: Vec<_> = chunk
+    let mut lowerer = Lowerer::new(keys.clone());
+    let threads = rayon::current_num_threads().max(1);
+    // One SQL lowerer (and template cache) per worker thread.
+    let sql: Vec<Mutex<SqlLowerer>> = (0..threads)
+        .map(|_| Mutex::new(SqlLowerer::in_isolation(keys.clone())))
+        .collect();
+    let lower_batch = |batch: &[PathBuf]| -> Vec<Lowered> {
+        batch
             .par_iter()
-            .map(|p| crate::ingest::read_text(p))
-            .collect();
-        // Spans borrow their file's text, which outlives them here.
-        let parsed: Vec<_> = chunk
-            .par_iter()
-            .zip(&texts)
-            .map(|(p, text)| match text {
-                Ok(text) => crate::ingest::parse(p, text),
-                Err(problem) => Err(problem.clone()),
+            .map(|path| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % threads;
+                let mut sql = sql[slot].lock().unwrap_or_else(|e| e.into_inner());
+                file::lower(path, &mut sql)
             })
-            .collect();
-        for result in parsed {
-            match result {
-                Ok(file) => lowerer.add_file(file),
-                Err(problem) => problems.push(problem),
+            .collect()
+    };
+    let mut batches = files.chunks(threads * 2);
+    let mut pending = batches.next().map(lower_batch);
+    while let Some(done) = pending {
+        let next = batches.next();
+        let merge = || {
+            for lowered in done {
+                lowerer.take(lowered, &mut problems);
             }
-        }
+        };
+        pending = rayon::join(merge, || next.map(lower_batch)).1;
     }
     let (db, lower_problems) = lowerer.finish();
     problems.extend(lower_problems);
     (db, problems)
+}
+
+impl Lowerer {
+    /// Adds one file's outcome: merged facts, or the file lowered again in
+    /// order where merging cannot give the same facts, or its problem.
+    fn take(&mut self, lowered: Lowered, problems: &mut Vec<Problem>) {
+        let path = match lowered {
+            Lowered::Facts(facts) => match self.merge(facts) {
+                Ok(()) => return,
+                Err(path) => path,
+            },
+            Lowered::InOrder(path) => path,
+            Lowered::Failed(problem) => return problems.push(problem),
+        };
+        match crate::ingest::read_text(&path) {
+            Ok(text) => match crate::ingest::parse(&path, &text) {
+                Ok(file) => self.add_file(file),
+                Err(problem) => problems.push(problem),
+            },
+            Err(problem) => problems.push(problem),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(segment: &str, n: u32, parent: i64, statement: &str, extra: &str) -> String {
+        format!(
+            r#"{{"traceId":"t","segmentId":"{segment}","spanId":{n},"parentSpanId":{parent},"serviceCode":"svc","startTime":1,"endTime":2,"endpointName":"op{extra}","type":"Exit","peer":"db:3306","layer":"Database","component":"mysql","tags":[{{"key":"db.type","value":"mysql"}},{{"key":"db.statement","value":"{statement}"}}]}}"#
+        )
+    }
+
+    fn write(dir: &Path, name: &str, spans: &[String]) {
+        let doc = format!(
+            r#"{{"data":{{"trace":{{"spans":[{}]}}}}}}"#,
+            spans.join(",")
+        );
+        std::fs::write(dir.join(name), doc).unwrap();
+    }
+
+    /// Everything a lowering produced, as text.
+    fn dump(db: &FactDb, problems: &[Problem]) -> String {
+        let symbols: Vec<&str> = (0..db.symbols.len() as u32)
+            .map(|i| db.symbols.resolve(i))
+            .collect();
+        let tables: Vec<Vec<Vec<String>>> = Base::ALL.iter().map(|&r| db.rows_text(r)).collect();
+        let problems: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        format!("{symbols:?}\n{:?}\n{tables:?}\n{problems:?}", db.tables)
+    }
+
+    /// Files lowered apart and merged give exactly what lowering them in
+    /// order gives: symbols numbered alike, rows, warnings, in the cases
+    /// where a file must be lowered again in order (a span id an earlier
+    /// file took; SQL that does not parse, whose reading depends on the
+    /// statements before it).
+    #[test]
+    fn merged_files_equal_files_lowered_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let ddl = "create table t (id int, name varchar(64) default 'x')";
+        let bad_ddl = "create table t (id int, name varchar(64) default 'x' oops)";
+        write(
+            dir.path(),
+            "a.json",
+            &[
+                span("s1", 0, -1, "select * from t where id = 1", ""),
+                span("s1", 1, 0, "update t set a = ? where id = 2", ""),
+                span("s1", 1, 0, "update t set a = ? where id = 2", "again"),
+            ],
+        );
+        write(
+            dir.path(),
+            "b.json",
+            &[
+                span("s2", 0, -1, "insert into u (id, v) values (3, 'w')", ""),
+                span("s1", 0, -1, "select * from t where id = 1", ""),
+                span("s2", 1, 0, "delete from u where id = 4", "x"),
+            ],
+        );
+        write(dir.path(), "c.json", &[span("s3", 0, -1, ddl, "")]);
+        write(
+            dir.path(),
+            "d.json",
+            &[
+                span("s4", 0, -1, bad_ddl, ""),
+                span("s4", 1, 0, ddl, ""),
+                span("s4", 2, 1, "select v from u where id = 9", "fresh"),
+            ],
+        );
+        write(dir.path(), "e.json", &[span("s5", 0, 7, "select 1", "")]);
+        write(
+            dir.path(),
+            "e2.json",
+            &[span("s6", 0, -1, "selec * from t where id = ?", "")],
+        );
+        std::fs::write(dir.path().join("f.json"), "{").unwrap();
+
+        let (files, _) = crate::ingest::find_files(&[dir.path().to_path_buf()]);
+        let mut in_order = Lowerer::new(KeyColumns::default());
+        let mut problems = Vec::new();
+        for path in &files {
+            let text = crate::ingest::read_text(path).unwrap();
+            match crate::ingest::parse(path, &text) {
+                Ok(file) => in_order.add_file(file),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let (db, more) = in_order.finish();
+        problems.extend(more);
+        let expected = dump(&db, &problems);
+        assert!(expected.contains("exported twice"), "{expected}");
+        assert!(
+            expected.contains("two different spans share this id"),
+            "{expected}"
+        );
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (db, problems) =
+                pool.install(|| load(&[dir.path().to_path_buf()], KeyColumns::default()));
+            assert_eq!(dump(&db, &problems), expected, "{threads} threads");
+        }
+    }
 }

@@ -160,6 +160,9 @@ impl KeyColumns {
 /// How many statements parsed with their literals inline are kept.
 const INLINE_LIMIT: usize = 4096;
 
+/// How many prepared statements are kept by their text.
+const PREPARED_LIMIT: usize = 1 << 16;
+
 /// What the cache knows of a template.
 #[derive(Debug)]
 enum Entry {
@@ -179,9 +182,17 @@ pub struct SqlLowerer {
     /// text (rare: DDL and other statements with literals where the
     /// parser takes no placeholder).
     inline: FxHashMap<String, Result<Arc<Analysis>, Arc<str>>>,
+    /// Statements without literals (prepared ones, executed again and
+    /// again with the same text), by their text: their slots and analysis,
+    /// without normalising them again (~9k instructions each).
+    prepared: FxHashMap<String, (Vec<Slot>, Arc<Analysis>)>,
     /// Buffers reused across calls.
     template: String,
     slots: Vec<Slot>,
+    /// See [`SqlLowerer::in_isolation`].
+    isolated: bool,
+    /// An isolated lowerer met a statement it cannot lower alone.
+    deferred: bool,
 }
 
 impl SqlLowerer {
@@ -190,6 +201,26 @@ impl SqlLowerer {
             keys,
             ..SqlLowerer::default()
         }
+    }
+
+    /// A lowerer for one file read apart from the others (in parallel).
+    /// How a statement whose template does not parse is read depends on
+    /// the statements of that template before it (the literals-inline path;
+    /// a template failing there fails for good), so this lowerer does not
+    /// lower such statements: it fails them and sets a flag
+    /// ([`SqlLowerer::take_deferred`]), and the caller lowers the file again,
+    /// in order, with the lowerer of the whole input. What it caches (parsed
+    /// templates, prepared statements) depends on the statement alone.
+    pub fn in_isolation(keys: KeyColumns) -> Self {
+        SqlLowerer {
+            isolated: true,
+            ..SqlLowerer::new(keys)
+        }
+    }
+
+    /// Whether a statement was refused since the last call (which resets it).
+    pub fn take_deferred(&mut self) -> bool {
+        std::mem::take(&mut self.deferred)
     }
 
     /// How many distinct templates have been seen (parsed or failed).
@@ -205,12 +236,24 @@ impl SqlLowerer {
         statement: &str,
         params: ParamSource,
     ) -> Result<Vec<Execution>, String> {
+        if let Some((slots, an)) = self.prepared.get(statement) {
+            return Ok(self.executions(statement, slots, an, false, params));
+        }
         let mut template = std::mem::take(&mut self.template);
         let mut slots = std::mem::take(&mut self.slots);
         template::normalise(statement, Mode::All, &mut template, &mut slots);
-        let result = self
-            .analysis(statement, &template, &slots)
-            .map(|(an, inline)| self.executions(statement, &slots, &an, inline, params));
+        let result = self.analysis(statement, &template, &slots);
+        if let Ok((an, false)) = &result {
+            if slots.iter().all(Slot::is_param) {
+                if self.prepared.len() >= PREPARED_LIMIT {
+                    self.prepared.clear();
+                }
+                self.prepared
+                    .insert(statement.to_string(), (slots.clone(), an.clone()));
+            }
+        }
+        let result =
+            result.map(|(an, inline)| self.executions(statement, &slots, &an, inline, params));
         self.template = template;
         self.slots = slots;
         result
@@ -244,6 +287,11 @@ impl SqlLowerer {
                 self.cache
                     .insert(template.to_string(), Entry::Ready(an.clone()));
                 Ok((an, false))
+            }
+            // An isolated lowerer caches only templates that parse.
+            Err(_) if self.isolated => {
+                self.deferred = true;
+                Err(String::new())
             }
             Err(_) if slots.iter().any(|s| !s.is_param()) => {
                 let result = self.inline(statement);

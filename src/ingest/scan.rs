@@ -1,0 +1,452 @@
+//! A small JSON scanner over borrowed text, for the readers' fast paths.
+//!
+//! serde_json's generic visitors cost ~15k instructions per SkyWalking span;
+//! a reader that knows its fields can read them straight off the bytes. The
+//! scanner accepts only JSON that serde_json accepts, and gives up (`None`)
+//! at anything else or anything unusual (a surrogate escape, deep nesting):
+//! the caller then reads the document again with serde_json, which decides
+//! and words the error. So giving up is always safe; accepting must never be
+//! more lenient than serde_json.
+
+use std::borrow::Cow;
+
+/// Nesting below this gives up (serde_json has its own limits; never
+/// reaching them keeps the two in agreement).
+const MAX_DEPTH: usize = 64;
+
+pub struct Scan<'a> {
+    text: &'a str,
+    pos: usize,
+    /// The text has no control characters (JSON lines never do): strings
+    /// then end at the first `"` or backslash, found with SIMD.
+    clean: bool,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `v` that is zero; the lowest one is exact.
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & HIGHS
+}
+
+impl<'a> Scan<'a> {
+    pub fn new(text: &'a str) -> Self {
+        // A fold over fixed chunks compiles to vector code, unlike `any`.
+        let clean = !text
+            .as_bytes()
+            .chunks(64)
+            .any(|c| c.iter().fold(false, |acc, &b| acc | (b < 0x20)));
+        Scan {
+            text,
+            pos: 0,
+            clean,
+        }
+    }
+
+    #[inline]
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    /// The next byte after whitespace (JSON's four), not consumed.
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        let b = self.bytes();
+        while let Some(&c) = b.get(self.pos) {
+            if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// Consumes `c` (after whitespace) if it is next.
+    #[inline]
+    pub fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// True when only whitespace is left.
+    pub fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// Consumes a literal such as `null` if it is next.
+    fn word(&mut self, w: &[u8]) -> bool {
+        if self.peek().is_some() && self.bytes()[self.pos..].starts_with(w) {
+            self.pos += w.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes `null` if it is next.
+    #[inline]
+    pub fn null(&mut self) -> bool {
+        self.peek() == Some(b'n') && self.word(b"null")
+    }
+
+    pub fn bool(&mut self) -> Option<bool> {
+        if self.word(b"true") {
+            Some(true)
+        } else if self.word(b"false") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Index of the first `"`, `\` or control character at or after `i`.
+    #[inline]
+    fn special(&self, mut i: usize) -> usize {
+        let b = self.bytes();
+        // Without control characters in the text, two tests per chunk do.
+        let ctl = if self.clean { 0 } else { ONES * 0x20 };
+        while i + 8 <= b.len() {
+            let v = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+            let hits = zero_bytes(v ^ (ONES * b'"' as u64))
+                | zero_bytes(v ^ (ONES * b'\\' as u64))
+                | (v.wrapping_sub(ctl) & !v & HIGHS);
+            if hits != 0 {
+                return i + (hits.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
+        while i < b.len() && !matches!(b[i], b'"' | b'\\' | 0..=0x1f) {
+            i += 1;
+        }
+        i
+    }
+
+    /// A string (after whitespace), borrowed when it has no escapes.
+    pub fn string(&mut self) -> Option<Cow<'a, str>> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.pos;
+        let end = self.special(start);
+        match self.bytes().get(end) {
+            Some(b'"') => {
+                self.pos = end + 1;
+                Some(Cow::Borrowed(&self.text[start..end]))
+            }
+            Some(b'\\') => {
+                let mut out = String::with_capacity(end - start + 16);
+                out.push_str(&self.text[start..end]);
+                self.pos = end;
+                self.escaped(&mut out)?;
+                Some(Cow::Owned(out))
+            }
+            _ => None,
+        }
+    }
+
+    /// The rest of a string from an escape on, unescaped into `out`.
+    fn escaped(&mut self, out: &mut String) -> Option<()> {
+        loop {
+            let b = self.bytes();
+            match *b.get(self.pos)? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    let c = *b.get(self.pos + 1)?;
+                    self.pos += 2;
+                    out.push(match c {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        // Surrogates (pairs or lone) are left to serde_json.
+                        b'u' => char::from_u32(self.hex4()?)?,
+                        _ => return None,
+                    });
+                }
+                0..=0x1f => return None,
+                _ => {
+                    let end = self.special(self.pos);
+                    out.push_str(&self.text[self.pos..end]);
+                    self.pos = end;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.bytes().get(self.pos..self.pos + 4)?;
+        let mut n = 0;
+        for &d in digits {
+            n = n * 16 + (d as char).to_digit(16)?;
+        }
+        self.pos += 4;
+        Some(n)
+    }
+
+    /// An integer that fits `i64`, written as serde_json reads one into an
+    /// `i64` (no fraction, no exponent, no leading zero).
+    pub fn int(&mut self) -> Option<i64> {
+        let negative = self.eat(b'-');
+        let b = self.bytes();
+        let start = self.pos;
+        let mut i = start;
+        let mut n: u64 = 0;
+        while let Some(&d) = b.get(i) {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            n = n.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || (digits > 1 && b[start] == b'0') {
+            return None;
+        }
+        if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        self.pos = i;
+        if negative {
+            // serde_json reads `-0` as the float -0.0, which no `i64` takes.
+            if n != 0 && n <= i64::MAX as u64 + 1 {
+                Some((n as i64).wrapping_neg())
+            } else {
+                None
+            }
+        } else {
+            i64::try_from(n).ok()
+        }
+    }
+
+    /// Any number, checked against JSON's grammar.
+    fn number(&mut self) -> Option<()> {
+        let b = self.bytes();
+        let mut i = self.pos;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i - s
+        };
+        let start = i;
+        match digits(&mut i) {
+            0 => return None,
+            n if n > 1 && b[start] == b'0' => return None,
+            _ => {}
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if digits(&mut i) == 0 {
+                return None;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if digits(&mut i) == 0 {
+                return None;
+            }
+        }
+        self.pos = i;
+        Some(())
+    }
+
+    /// Skips one value of any kind, checking its syntax.
+    pub fn skip(&mut self) -> Option<()> {
+        self.skip_at(0)
+    }
+
+    fn skip_at(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.object(|s, _| s.skip_at(depth + 1))
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.array(|s| s.skip_at(depth + 1))
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' | b'f' => self.bool().map(drop),
+            b'n' => self.null().then_some(()),
+            _ => None,
+        }
+    }
+
+    /// An object: `each` is called with every key, positioned at its value,
+    /// and must consume the value.
+    #[inline]
+    pub fn object(
+        &mut self,
+        mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
+    ) -> Option<()> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            if !self.eat(b':') {
+                return None;
+            }
+            each(self, key)?;
+            if self.eat(b',') {
+                continue;
+            }
+            return self.eat(b'}').then_some(());
+        }
+    }
+
+    /// An array: `each` is called at every element and must consume it.
+    #[inline]
+    pub fn array(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        if !self.eat(b'[') {
+            return None;
+        }
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            each(self)?;
+            if self.eat(b',') {
+                continue;
+            }
+            return self.eat(b']').then_some(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::IgnoredAny;
+
+    /// The scanner accepts a value only if serde_json does, and reads
+    /// strings as serde_json does.
+    fn agrees(json: &str) {
+        let serde_ok = serde_json::from_str::<IgnoredAny>(json).is_ok();
+        let mut s = Scan::new(json);
+        let scan_ok = s.skip().is_some() && s.at_end();
+        assert!(
+            !scan_ok || serde_ok,
+            "scanner accepts what serde_json does not: {json:?}"
+        );
+        if let Ok(expected) = serde_json::from_str::<String>(json) {
+            if let Some(got) = Scan::new(json).string() {
+                assert_eq!(got, expected, "{json:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn accepts_no_more_than_serde_json() {
+        for json in [
+            r#""plain""#,
+            r#""a\"b\\c\/d\b\f\n\r\t""#,
+            r#""\u00e9\u20AC""#,
+            r#""\ud83d\ude00""#,
+            r#""\ud83d""#,
+            "\"tab\there\"",
+            "\"ctl\u{1}\"",
+            r#""\x""#,
+            r#""\u12""#,
+            r#""unterminated"#,
+            r#""long string with no escapes at all, longer than eight bytes""#,
+            r#""long string with an escape \n after eight bytes""#,
+            "0",
+            "-0",
+            "01",
+            "-",
+            "1.",
+            "1.5e",
+            "1.5e+7",
+            "-12.25E-3",
+            "1e400",
+            "true",
+            "tru",
+            "nul",
+            "null",
+            "[]",
+            "[1,]",
+            "[,1]",
+            "[1 2]",
+            "{}",
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{1:1}"#,
+            r#"{"a":[{"b":null},"c",-1.5e3,true]}"#,
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+            "  [ 1 , { \"a\" : \"b\" } ]  ",
+            "[1] x",
+            "",
+        ] {
+            agrees(json);
+        }
+    }
+
+    #[test]
+    fn integers_as_serde_json_reads_i64() {
+        for json in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551616",
+            "1.0",
+            "1e3",
+            "01",
+            "--1",
+        ] {
+            let expected = serde_json::from_str::<i64>(json).ok();
+            let mut s = Scan::new(json);
+            let got = s.int().filter(|_| s.at_end());
+            assert!(
+                got.is_none() || got == expected,
+                "{json}: {got:?} vs {expected:?}"
+            );
+            if expected.is_some() && !json.contains(['.', 'e']) {
+                assert_eq!(got, expected, "{json}");
+            }
+        }
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let mut s = Scan::new(r#" "abc" , "a\nb" "#);
+        assert!(matches!(s.string(), Some(Cow::Borrowed("abc"))));
+        assert!(s.eat(b','));
+        assert_eq!(s.string().as_deref(), Some("a\nb"));
+        assert!(s.at_end());
+    }
+}

@@ -1,0 +1,106 @@
+//! One file lowered on its own, on a worker thread: its facts with symbols
+//! of its own, numbered in the order they are met, which
+//! `Lowerer::merge` renumbers into the input's. Interning into a small
+//! table per file is also cheaper than into the input's large one; the
+//! merge then interns each distinct string of a file once.
+
+use std::path::{Path, PathBuf};
+
+use super::graph::content_hash;
+use super::sql::SqlLowerer;
+use super::Out;
+use crate::diag::Problem;
+use crate::facts::FactDb;
+
+/// What became of one file.
+pub enum Lowered {
+    Facts(FileFacts),
+    /// The file cannot be lowered alone (it has SQL that does not parse,
+    /// see [`SqlLowerer::in_isolation`]): it is lowered again, in order.
+    InOrder(PathBuf),
+    /// It could not be read: the problem names the file and the reason.
+    Failed(Problem),
+}
+
+/// A span of the file, lowered or not.
+pub struct SpanEntry {
+    /// The span's id as a symbol of the file.
+    pub id: u32,
+    pub hash: u64,
+    /// False for a repeated id within the file: only its first span is
+    /// lowered.
+    pub lowered: bool,
+}
+
+pub struct FileFacts {
+    pub path: PathBuf,
+    /// Facts whose symbols are the file's own.
+    pub db: FactDb,
+    pub edges: Vec<(u32, u32)>,
+    /// The reader's warnings, then lowering's, in order.
+    pub problems: Vec<Problem>,
+    /// Every span in file order.
+    pub spans: Vec<SpanEntry>,
+    /// The hash bits of each of `db`'s symbols (`Symbols::hashes`).
+    pub hashes: Vec<u32>,
+}
+
+/// Reads, parses and lowers one file, exactly as `Lowerer::add_file` would
+/// if no earlier file had taken one of its span ids (which the merge checks).
+pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
+    let text = match crate::ingest::read_text(path) {
+        Ok(text) => text,
+        Err(problem) => return Lowered::Failed(problem),
+    };
+    let file = match crate::ingest::parse(path, &text) {
+        Ok(file) => file,
+        Err(problem) => return Lowered::Failed(problem),
+    };
+    let mut db = FactDb::default();
+    // A file's distinct strings, from TrainTicket: about two per span, a
+    // third of its text.
+    db.symbols.reserve(2 * file.spans.len(), text.len() / 3);
+    // Room for a row per span in every table: growing from nothing copied
+    // each file's rows several times over (pages never written cost nothing).
+    for table in &mut db.tables {
+        table.cells.reserve(file.spans.len() * table.arity);
+    }
+    let mut edges = Vec::with_capacity(file.spans.len());
+    let mut problems = file.problems;
+    let file_sym = db.sym(&file.path.to_string_lossy());
+    // Indexed by symbol: the span ids already taken in this file.
+    let mut taken: Vec<bool> = Vec::new();
+    let mut spans = Vec::with_capacity(file.spans.len());
+    sql.take_deferred();
+    let mut out = Out {
+        db: &mut db,
+        sql,
+        edges: &mut edges,
+        problems: &mut problems,
+    };
+    for (index, span) in file.spans.iter().enumerate() {
+        let id = out.db.sym(&span.id);
+        let hash = content_hash(span);
+        taken.resize(out.db.symbols.len(), false);
+        let lowered = !std::mem::replace(&mut taken[id as usize], true);
+        if lowered {
+            out.lower_span(id, span, file_sym, index as i64, path);
+            if out.sql.take_deferred() {
+                return Lowered::InOrder(file.path);
+            }
+        }
+        spans.push(SpanEntry {
+            id: id as u32,
+            hash,
+            lowered,
+        });
+    }
+    Lowered::Facts(FileFacts {
+        path: file.path,
+        hashes: db.symbols.hashes(),
+        db,
+        edges,
+        problems,
+        spans,
+    })
+}
