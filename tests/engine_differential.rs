@@ -5,7 +5,7 @@
 //! random graphs for transitive closure and a negation shape.
 
 mod common;
-use common::random_program::{pick, program_text, RELS};
+use common::random_program::{edges, input_facts, program_text, rule_slots, rules, RELS};
 
 use std::collections::BTreeSet;
 
@@ -174,22 +174,14 @@ fn inputs(
     e0: &[(i64, i64)],
     e1: &[(i64, i64)],
 ) -> (InputFacts, Vec<(RelId, Vec<Tuple>)>) {
-    let mut facts = InputFacts::default();
-    let mut naive = Vec::new();
-    for (name, rows) in [("e0", e0), ("e1", e1)] {
-        let rel = program.relation_by_name(name).unwrap();
-        facts.files.push(InputFile {
-            relation: rel,
-            path: format!("{name}.facts").into(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, (x, y))| (i + 1, vec![x.to_string(), y.to_string()]))
-                .collect(),
-        });
-        naive.push((rel, rows.iter().map(|&(x, y)| vec![x, y]).collect()));
-    }
-    (facts, naive)
+    let naive = [("e0", e0), ("e1", e1)]
+        .into_iter()
+        .map(|(name, rows)| {
+            let rel = program.relation_by_name(name).unwrap();
+            (rel, rows.iter().map(|&(x, y)| vec![x, y]).collect())
+        })
+        .collect();
+    (input_facts(program, e0, e1), naive)
 }
 
 fn engine_rows(program: &Program, db: &engine::Database, rel: RelId) -> BTreeSet<Tuple> {
@@ -206,16 +198,12 @@ fn engine_rows(program: &Program, db: &engine::Database, rel: RelId) -> BTreeSet
         .collect()
 }
 
-fn edges() -> impl Strategy<Value = Vec<(i64, i64)>> {
-    prop::collection::vec((0i64..6, 0i64..6), 0..14)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn random_programs_agree_with_the_naive_evaluator(
-        rules in prop::collection::vec((0u8..15, 0u8..4, 0u8..8, 0u8..8), 1..9),
+        rules in rules(15),
         e0 in edges(),
         e1 in edges(),
     ) {
@@ -336,10 +324,7 @@ proptest! {
 const WORDS: [&str; 8] = ["", "A", "B", "a", "ab", "b", "ba", "é"];
 
 fn symbol_rule_text(t: u8, h: u8, a: u8, b: u8) -> String {
-    let (head, layer) = RELS[2 + (h as usize % 4)];
-    let p1 = pick(a, layer, false);
-    let p2 = pick(b, layer, false);
-    let n1 = pick(b, layer, true);
+    let [head, p1, p2, n1] = rule_slots(h, a, b);
     match t % 9 {
         0 => format!("{head}(X, Y) :- {p1}(X, Y)."),
         1 => format!("{head}(X, Z) :- {p1}(X, Y), {p2}(Y, Z)."),
@@ -362,7 +347,7 @@ proptest! {
 
     #[test]
     fn random_symbol_programs_compare_by_text(
-        rules in prop::collection::vec((0u8..9, 0u8..4, 0u8..8, 0u8..8), 1..9),
+        rules in rules(9),
         e0 in prop::collection::vec((0usize..8, 0usize..8), 0..14),
         e1 in prop::collection::vec((0usize..8, 0usize..8), 0..14),
     ) {

@@ -8,11 +8,11 @@
 //! database evaluated without it.
 
 mod common;
-use common::random_program::{program_text, RELS};
+use common::random_program::{edges, input_facts, program_text, rules, RELS};
 use common::*;
 
 use proptest::prelude::*;
-use rulecheck::engine::{self, Database, InputFacts, InputFile, Limits};
+use rulecheck::engine::{self, Database, Limits};
 use rulecheck::explain::{self, render, Ctx, Node};
 use rulecheck::facts::FactDb;
 use rulecheck::lang::program::{Literal, Program, Term, Value};
@@ -229,22 +229,6 @@ out_degree(X, N) :- node(X), N = count : { edge(X, _) }.
     assert!(heights[0].iter().any(|&h| h >= 3), "{:?}", heights[0]);
 }
 
-fn random_inputs(program: &Program, rows: &[Vec<(i64, i64)>]) -> InputFacts {
-    let mut facts = InputFacts::default();
-    for (name, rows) in ["e0", "e1"].into_iter().zip(rows) {
-        facts.files.push(InputFile {
-            relation: program.relation_by_name(name).unwrap(),
-            path: format!("{name}.facts").into(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, (x, y))| (i + 1, vec![x.to_string(), y.to_string()]))
-                .collect(),
-        });
-    }
-    facts
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -253,13 +237,13 @@ proptest! {
     /// tuple of every derived relation has a recorded proof that re-checks.
     #[test]
     fn recorded_proofs_of_random_programs_recheck(
-        rules in prop::collection::vec((0u8..15, 0u8..4, 0u8..8, 0u8..8), 1..9),
-        e0 in prop::collection::vec((0i64..6, 0i64..6), 0..14),
-        e1 in prop::collection::vec((0i64..6, 0i64..6), 0..14),
+        rules in rules(15),
+        e0 in edges(),
+        e1 in edges(),
     ) {
         let text = program_text(&rules);
         let program = lang::compile_sources(&[("random.rules", &text)]).expect("valid program");
-        let facts = random_inputs(&program, &[e0, e1]);
+        let facts = input_facts(&program, &e0, &e1);
         let with = engine::eval(&program, FactDb::default(), &facts, &limits(true)).unwrap();
         let without = engine::eval(&program, FactDb::default(), &facts, &limits(false)).unwrap();
         for (name, layer) in RELS {

@@ -60,14 +60,25 @@ pub fn push_row(
         if i > 0 {
             buf.push(b'\t');
         }
-        match ty {
-            Type::Symbol => push_escaped(buf, symbols.resolve(cell as Sym)),
-            Type::Number => write!(buf, "{}", cell as i64)?,
-            Type::Unsigned => write!(buf, "{cell}")?,
-            Type::Float => write!(buf, "{}", f64::from_bits(cell))?,
-        }
+        push_cell(buf, ty, cell, || symbols.resolve(cell as Sym))?;
     }
     buf.push(b'\n');
+    Ok(())
+}
+
+/// One cell as [`push_row`] writes it; `text` gives a symbol's text.
+fn push_cell<'s>(
+    buf: &mut Vec<u8>,
+    ty: Type,
+    cell: u64,
+    text: impl FnOnce() -> &'s str,
+) -> io::Result<()> {
+    match ty {
+        Type::Symbol => push_escaped(buf, text()),
+        Type::Number => write!(buf, "{}", cell as i64)?,
+        Type::Unsigned => write!(buf, "{cell}")?,
+        Type::Float => write!(buf, "{}", f64::from_bits(cell))?,
+    }
     Ok(())
 }
 
@@ -98,12 +109,7 @@ pub fn push_rows(
                 if i > 0 {
                     buf.push(b'\t');
                 }
-                match ty {
-                    Type::Symbol => push_escaped(buf, text.next().expect("one text per symbol")),
-                    Type::Number => write!(buf, "{}", cell as i64)?,
-                    Type::Unsigned => write!(buf, "{cell}")?,
-                    Type::Float => write!(buf, "{}", f64::from_bits(cell))?,
-                }
+                push_cell(buf, ty, cell, || text.next().expect("one text per symbol"))?;
             }
             buf.push(b'\n');
         }

@@ -33,6 +33,7 @@ impl Demand {
     }
 
     /// Whether the demand is the whole relation.
+    #[cfg(test)]
     pub fn is_all(&self) -> bool {
         self.patterns.is_none() && self.columns.iter().all(|&c| c)
     }
