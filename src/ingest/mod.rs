@@ -74,7 +74,7 @@ pub fn read_file(path: &Path) -> Result<FileSpans<'static>, Problem> {
 
 /// A trace file's text, gunzipped when it is gzip; the first half of
 /// [`read_file`], for callers that keep the text while they use its spans.
-pub fn read_text(path: &Path) -> Result<String, Problem> {
+pub fn read_text(path: &Path) -> Result<source::Text, Problem> {
     source::read_text(path)
 }
 
