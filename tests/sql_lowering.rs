@@ -2,12 +2,14 @@
 //! statement and parameter source, and every statement of the TrainTicket
 //! traces.
 
+use std::borrow::Cow;
+
 use rulecheck::lower::sql::{
-    Clause, ColumnValue, Execution, KeyColumns, Op, ParamSource, SqlLowerer,
+    Clause, ColumnValue, Execution, Key, KeyColumns, Op, ParamSource, SqlLowerer,
 };
 
 /// Executions without their `placeholders`, which `placeholder_contexts` checks.
-fn lower(sql: &str, params: ParamSource) -> Vec<Execution> {
+fn lower(sql: &str, params: ParamSource) -> Vec<Execution<'static>> {
     let mut all = SqlLowerer::new(KeyColumns::default())
         .lower(sql, params)
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -15,30 +17,30 @@ fn lower(sql: &str, params: ParamSource) -> Vec<Execution> {
     all
 }
 
-fn one(sql: &str, params: ParamSource) -> Execution {
+fn one(sql: &str, params: ParamSource) -> Execution<'static> {
     let mut all = lower(sql, params);
     assert_eq!(all.len(), 1, "{all:?}");
     all.pop().unwrap()
 }
 
-fn tables(rows: &[(Op, &str)]) -> Vec<(Op, String)> {
+fn tables(rows: &[(Op, &str)]) -> Cow<'static, [(Op, String)]> {
     rows.iter().map(|(o, t)| (*o, t.to_string())).collect()
 }
 
-fn cols(rows: &[(&str, &str, &str, Clause)]) -> Vec<ColumnValue> {
+fn cols(rows: &[(&str, &str, &str, Clause)]) -> Vec<ColumnValue<'static>> {
     rows.iter()
         .map(|(t, c, v, cl)| ColumnValue {
-            table: t.to_string(),
-            column: c.to_string(),
-            value: v.to_string(),
+            table: t.to_string().into(),
+            column: c.to_string().into(),
+            value: v.to_string().into(),
             clause: *cl,
         })
         .collect()
 }
 
-fn keys(rows: &[(&str, &str)]) -> Vec<(String, String)> {
+fn keys(rows: &[(&str, &str)]) -> Vec<Key<'static>> {
     rows.iter()
-        .map(|(t, k)| (t.to_string(), k.to_string()))
+        .map(|(t, k)| (t.to_string().into(), k.to_string().into()))
         .collect()
 }
 
@@ -588,10 +590,10 @@ fn placeholder_contexts() {
         .map(|p| {
             (
                 p.pos,
-                p.table.as_str(),
-                p.column.as_str(),
+                p.table.as_ref(),
+                p.column.as_ref(),
                 p.context,
-                p.value.as_str(),
+                p.value.as_ref(),
             )
         })
         .collect();

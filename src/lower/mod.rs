@@ -155,59 +155,52 @@ impl Out<'_> {
             db.push(Base::Db, &row);
             return;
         }
-        match self.sql.lower(call.statement, call.params) {
-            Err(reason) => {
-                let row = [s, system, instance, db.sym(call.statement)];
-                db.push(Base::Db, &row);
-                let row = [s, db.sym(&reason)];
-                db.push(Base::SqlUnparsed, &row);
+        let problems = &mut *self.problems;
+        let lowered = self.sql.lower_each(call.statement, call.params, |ex| {
+            let row = [s, system, instance, db.sym(&ex.bound)];
+            db.push(Base::Db, &row);
+            for (op, table) in ex.tables.iter() {
+                let row = [s, db.sym(op.as_str()), db.sym(table)];
+                db.push(Base::Sql, &row);
             }
-            Ok(executions) => {
-                for ex in executions {
-                    let row = [s, system, instance, db.sym(&ex.bound)];
-                    db.push(Base::Db, &row);
-                    for (op, table) in &ex.tables {
-                        let row = [s, db.sym(op.as_str()), db.sym(table)];
-                        db.push(Base::Sql, &row);
-                    }
-                    for cv in &ex.columns {
-                        let row = [
-                            s,
-                            db.sym(&cv.table),
-                            db.sym(&cv.column),
-                            db.sym(&cv.value),
-                            db.sym(cv.clause.as_str()),
-                        ];
-                        db.push(Base::ColumnValue, &row);
-                    }
-                    for (table, key) in &ex.reads {
-                        let row = [s, db.sym(table), db.sym(key)];
-                        db.push(Base::Reads, &row);
-                    }
-                    for p in &ex.placeholders {
-                        let row = [
-                            s,
-                            num(p.pos as i64),
-                            db.sym(&p.table),
-                            db.sym(&p.column),
-                            db.sym(p.context),
-                            db.sym(&p.value),
-                        ];
-                        db.push(Base::Placeholder, &row);
-                    }
-                    for (table, key) in &ex.writes {
-                        let row = [s, db.sym(table), db.sym(key)];
-                        db.push(Base::Writes, &row);
-                    }
-                    for w in ex.warnings {
-                        self.problems.push(Problem::warning(
-                            path,
-                            Some(format!("span {}", span.id)),
-                            w,
-                        ));
-                    }
-                }
+            for cv in &ex.columns {
+                let row = [
+                    s,
+                    db.sym(&cv.table),
+                    db.sym(&cv.column),
+                    db.sym(&cv.value),
+                    db.sym(cv.clause.as_str()),
+                ];
+                db.push(Base::ColumnValue, &row);
             }
+            for (table, key) in &ex.reads {
+                let row = [s, db.sym(table), db.sym(key)];
+                db.push(Base::Reads, &row);
+            }
+            for p in &ex.placeholders {
+                let row = [
+                    s,
+                    num(p.pos as i64),
+                    db.sym(&p.table),
+                    db.sym(&p.column),
+                    db.sym(p.context),
+                    db.sym(&p.value),
+                ];
+                db.push(Base::Placeholder, &row);
+            }
+            for (table, key) in &ex.writes {
+                let row = [s, db.sym(table), db.sym(key)];
+                db.push(Base::Writes, &row);
+            }
+            for w in ex.warnings {
+                problems.push(Problem::warning(path, Some(format!("span {}", span.id)), w));
+            }
+        });
+        if let Err(reason) = lowered {
+            let row = [s, system, instance, db.sym(call.statement)];
+            db.push(Base::Db, &row);
+            let row = [s, db.sym(&reason)];
+            db.push(Base::SqlUnparsed, &row);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! A template's analysis + one execution's slot values → that execution's
 //! facts. This runs once per execution, so it only copies what the
-//! `Execution` must own.
+//! `Execution` cannot borrow.
 //!
 //! Keys: a read or write of a table takes, as its keys, the values bound to
 //! the table's key columns in its own scope (`where` for reads, updates and
@@ -13,10 +13,10 @@ use rustc_hash::FxHashSet;
 
 use super::analyze::{AccessKind, Analysis, Form, Operand};
 use super::params::Value;
-use super::{Clause, ColumnValue, Execution, KeyColumns, Placeholder};
+use super::{Clause, ColumnValue, Execution, Key, KeyColumns, Placeholder};
 
 /// The text an operand stands for in this execution.
-fn operand_text<'v>(op: &'v Operand, values: &'v [Option<&Value<'_>>]) -> Option<Cow<'v, str>> {
+fn operand_text<'x>(op: &'x Operand, values: &[Option<&'x Value<'_>>]) -> Option<Cow<'x, str>> {
     match op {
         Operand::Slot { ordinal, negate } => {
             let v = values.get(*ordinal as usize).copied().flatten()?;
@@ -32,12 +32,12 @@ fn operand_text<'v>(op: &'v Operand, values: &'v [Option<&Value<'_>>]) -> Option
 
 /// Pushes `(table, key)` unless already there; a set takes over from the
 /// linear scan once the list grows (multi-row inserts).
-struct Unique {
-    rows: Vec<(String, String)>,
-    seen: Option<FxHashSet<(String, String)>>,
+struct Unique<'x> {
+    rows: Vec<Key<'x>>,
+    seen: Option<FxHashSet<Key<'x>>>,
 }
 
-impl Unique {
+impl<'x> Unique<'x> {
     fn new() -> Self {
         Unique {
             rows: Vec::new(),
@@ -45,17 +45,18 @@ impl Unique {
         }
     }
 
-    fn push(&mut self, table: &str, key: &str) {
+    fn push(&mut self, table: &'x str, key: Cow<'x, str>) {
+        let row = (Cow::Borrowed(table), key);
         if let Some(seen) = &mut self.seen {
-            if seen.insert((table.to_string(), key.to_string())) {
-                self.rows.push((table.to_string(), key.to_string()));
+            if seen.insert(row.clone()) {
+                self.rows.push(row);
             }
             return;
         }
-        if self.rows.iter().any(|(t, k)| t == table && k == key) {
+        if self.rows.contains(&row) {
             return;
         }
-        self.rows.push((table.to_string(), key.to_string()));
+        self.rows.push(row);
         if self.rows.len() > 16 {
             self.seen = Some(self.rows.iter().cloned().collect());
         }
@@ -63,14 +64,18 @@ impl Unique {
 }
 
 /// `values[k]` is the value of the k-th `?` of the parsed text.
-pub fn execution(an: &Analysis, values: &[Option<&Value<'_>>], keys: &KeyColumns) -> Execution {
+pub fn execution<'x>(
+    an: &'x Analysis,
+    values: &[Option<&'x Value<'_>>],
+    keys: &KeyColumns,
+) -> Execution<'x> {
     let mut columns = Vec::with_capacity(an.bindings.len());
     for b in &an.bindings {
         if let Some(text) = operand_text(&b.operand, values) {
             columns.push(ColumnValue {
-                table: b.table.clone(),
-                column: b.column.clone(),
-                value: text.into_owned(),
+                table: Cow::Borrowed(&b.table),
+                column: Cow::Borrowed(&b.column),
+                value: text,
                 clause: b.clause,
             });
         }
@@ -88,12 +93,12 @@ pub fn execution(an: &Analysis, values: &[Option<&Value<'_>>], keys: &KeyColumns
                 continue;
             }
             if let Some(text) = operand_text(&b.operand, values) {
-                out.push(&acc.table, &text);
+                out.push(&acc.table, text);
                 pinned = true;
             }
         }
         if !pinned {
-            out.push(&acc.table, "*");
+            out.push(&acc.table, Cow::Borrowed("*"));
         }
     }
     // Indexed by slot position; a slot's first binding names its column.
@@ -103,10 +108,10 @@ pub fn execution(an: &Analysis, values: &[Option<&Value<'_>>], keys: &KeyColumns
         .map(|(pos, v)| {
             Some(Placeholder {
                 pos: pos as u32,
-                table: String::new(),
-                column: String::new(),
+                table: Cow::Borrowed(""),
+                column: Cow::Borrowed(""),
                 context: "other",
-                value: v.as_ref()?.text.to_string(),
+                value: Cow::Borrowed(v.as_ref()?.text.as_ref()),
             })
         })
         .collect();
@@ -120,8 +125,8 @@ pub fn execution(an: &Analysis, values: &[Option<&Value<'_>>], keys: &KeyColumns
         if p.context != "other" {
             continue;
         }
-        p.table = b.table.clone();
-        p.column = b.column.clone();
+        p.table = Cow::Borrowed(&b.table);
+        p.column = Cow::Borrowed(&b.column);
         p.context = match (b.clause, b.form) {
             (Clause::Set, _) => "set",
             (Clause::Values, _) => "values",
@@ -135,7 +140,7 @@ pub fn execution(an: &Analysis, values: &[Option<&Value<'_>>], keys: &KeyColumns
     Execution {
         bound: String::new(),
         placeholders,
-        tables: an.tables.clone(),
+        tables: Cow::Borrowed(&an.tables),
         columns,
         reads: reads.rows,
         writes: writes.rows,

@@ -17,6 +17,7 @@ mod fit;
 mod params;
 mod template;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -88,29 +89,32 @@ impl Clause {
 /// ON DUPLICATE KEY UPDATE; `values` for every row of INSERT VALUES.
 /// `value` is the text as written, unquoted and unescaped (`98.00`, `NULL`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ColumnValue {
-    pub table: String,
-    pub column: String,
-    pub value: String,
+pub struct ColumnValue<'x> {
+    pub table: Cow<'x, str>,
+    pub column: Cow<'x, str>,
+    pub value: Cow<'x, str>,
     pub clause: Clause,
 }
 
 /// One slot of an execution: the `placeholder` relation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Placeholder {
+pub struct Placeholder<'x> {
     pub pos: u32,
     /// Empty when the slot binds no column.
-    pub table: String,
-    pub column: String,
+    pub table: Cow<'x, str>,
+    pub column: Cow<'x, str>,
     /// `where` (a plain comparison in the statement's own WHERE/ON), `in`,
     /// `tuple`, `set`, `values`, `nested` (in a subquery) or `other`.
     pub context: &'static str,
-    pub value: String,
+    pub value: Cow<'x, str>,
 }
 
-/// The facts of one execution of a statement.
+/// The facts of one execution of a statement. Lowering sees each one
+/// borrowing the template's analysis and the statement's values
+/// ([`SqlLowerer::lower_each`]): copying every table, column and value
+/// into strings of their own was most of SQL lowering's allocations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Execution {
+pub struct Execution<'x> {
     /// The statement with its parameters bound, as the `db` fact shows it:
     /// each bound placeholder replaced by its value as an SQL literal
     /// (strings single-quoted with `'` doubled; numbers and NULL bare);
@@ -119,19 +123,61 @@ pub struct Execution {
     /// One `(op, table)` per table touched, first appearance first; tables
     /// lowercase, unquoted, without schema, aliases resolved. `(Other, "")`
     /// for a statement that names no table (SET, BEGIN).
-    pub tables: Vec<(Op, String)>,
-    pub columns: Vec<ColumnValue>,
+    pub tables: Cow<'x, [(Op, String)]>,
+    pub columns: Vec<ColumnValue<'x>>,
     /// (table, key) pairs, deduplicated: SELECT reads; UPDATE and DELETE
     /// read and write their targets; INSERT/REPLACE (and ON DUPLICATE KEY
     /// UPDATE) write theirs. The keys are the values bound to the table's
     /// key columns in its own scope (`where`, or `values` for inserts), one
     /// row per value; `*` where no key column is pinned.
-    pub reads: Vec<(String, String)>,
-    pub writes: Vec<(String, String)>,
+    pub reads: Vec<Key<'x>>,
+    pub writes: Vec<Key<'x>>,
     /// Every slot (parameter or literal) with the column it binds, if any.
-    pub placeholders: Vec<Placeholder>,
+    pub placeholders: Vec<Placeholder<'x>>,
     /// Binding problems (e.g. more values than placeholders).
     pub warnings: Vec<String>,
+}
+
+/// A `(table, key)` pair of `reads` or `writes`.
+pub type Key<'x> = (Cow<'x, str>, Cow<'x, str>);
+
+fn own(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
+}
+
+impl Execution<'_> {
+    /// The same execution owning its strings.
+    pub fn into_owned(self) -> Execution<'static> {
+        let keys = |keys: Vec<Key<'_>>| keys.into_iter().map(|(t, k)| (own(t), own(k))).collect();
+        Execution {
+            bound: self.bound,
+            tables: Cow::Owned(self.tables.into_owned()),
+            columns: self
+                .columns
+                .into_iter()
+                .map(|c| ColumnValue {
+                    table: own(c.table),
+                    column: own(c.column),
+                    value: own(c.value),
+                    clause: c.clause,
+                })
+                .collect(),
+            reads: keys(self.reads),
+            writes: keys(self.writes),
+            placeholders: self
+                .placeholders
+                .into_iter()
+                .map(|p| Placeholder {
+                    pos: p.pos,
+                    table: own(p.table),
+                    column: own(p.column),
+                    context: p.context,
+                    value: own(p.value),
+                })
+                .collect(),
+            warnings: self.warnings,
+        }
+    }
 }
 
 /// Which columns are row keys: `key_column` facts where given for a table,
@@ -235,9 +281,23 @@ impl SqlLowerer {
         &mut self,
         statement: &str,
         params: ParamSource,
-    ) -> Result<Vec<Execution>, String> {
+    ) -> Result<Vec<Execution<'static>>, String> {
+        let mut all = Vec::new();
+        self.lower_each(statement, params, |ex| all.push(ex.into_owned()))?;
+        Ok(all)
+    }
+
+    /// [`SqlLowerer::lower`] handing each execution to `each` as it is
+    /// bound, borrowing what it can.
+    pub fn lower_each(
+        &mut self,
+        statement: &str,
+        params: ParamSource,
+        each: impl FnMut(Execution<'_>),
+    ) -> Result<(), String> {
         if let Some((slots, an)) = self.prepared.get(statement) {
-            return Ok(self.executions(statement, slots, an, false, params));
+            Self::executions(&self.keys, statement, slots, an, false, params, each);
+            return Ok(());
         }
         let mut template = std::mem::take(&mut self.template);
         let mut slots = std::mem::take(&mut self.slots);
@@ -252,8 +312,9 @@ impl SqlLowerer {
                     .insert(statement.to_string(), (slots.clone(), an.clone()));
             }
         }
-        let result =
-            result.map(|(an, inline)| self.executions(statement, &slots, &an, inline, params));
+        let result = result.map(|(an, inline)| {
+            Self::executions(&self.keys, statement, &slots, &an, inline, params, each)
+        });
         self.template = template;
         self.slots = slots;
         result
@@ -328,13 +389,14 @@ impl SqlLowerer {
     }
 
     fn executions(
-        &self,
+        keys: &KeyColumns,
         statement: &str,
         slots: &[Slot],
         an: &Analysis,
         inline: bool,
         params: ParamSource,
-    ) -> Vec<Execution> {
+        mut each: impl FnMut(Execution<'_>),
+    ) {
         let mut warnings = Vec::new();
         let py;
         let runs: Vec<Values> = match params {
@@ -351,24 +413,22 @@ impl SqlLowerer {
                 }
             },
         };
-        runs.iter()
-            .map(|values| {
-                let mut warnings = warnings.clone();
-                let vals = fit::fit(statement, slots, values, &mut warnings);
-                let bound = fit::bound_statement(statement, slots, &vals);
-                // The values of the parsed text's `?`s, in order.
-                let parsed: Vec<Option<&params::Value>> = slots
-                    .iter()
-                    .zip(&vals)
-                    .filter(|(s, _)| !inline || s.is_param())
-                    .map(|(_, v)| v.as_ref())
-                    .collect();
-                let mut ex = bind::execution(an, &parsed, &self.keys);
-                ex.bound = bound;
-                ex.warnings = warnings;
-                ex
-            })
-            .collect()
+        for values in &runs {
+            let mut warnings = warnings.clone();
+            let vals = fit::fit(statement, slots, values, &mut warnings);
+            let bound = fit::bound_statement(statement, slots, &vals);
+            // The values of the parsed text's `?`s, in order.
+            let parsed: Vec<Option<&params::Value>> = slots
+                .iter()
+                .zip(&vals)
+                .filter(|(s, _)| !inline || s.is_param())
+                .map(|(_, v)| v.as_ref())
+                .collect();
+            let mut ex = bind::execution(an, &parsed, keys);
+            ex.bound = bound;
+            ex.warnings = warnings;
+            each(ex);
+        }
     }
 }
 
@@ -423,7 +483,7 @@ mod tests {
                 l.lower(&sql, ParamSource::None)
             }
             .unwrap();
-            assert_eq!(ex[0].writes, [("orders".to_string(), i.to_string())]);
+            assert_eq!(ex[0].writes, [("orders".into(), i.to_string().into())]);
         }
         assert_eq!(l.templates(), 1);
     }
@@ -434,7 +494,7 @@ mod tests {
         let sql = "create table t (id int, name varchar(64) default 'x')";
         for _ in 0..3 {
             let ex = l.lower(sql, ParamSource::None).unwrap();
-            assert_eq!(ex[0].tables, [(Op::Other, "t".to_string())]);
+            assert_eq!(*ex[0].tables, [(Op::Other, "t".to_string())]);
         }
         assert_eq!(l.templates(), 1);
         assert_eq!(l.inline.len(), 1);
@@ -445,7 +505,7 @@ mod tests {
                 ParamSource::SkyWalking("[4]"),
             )
             .unwrap();
-        assert_eq!(ex[0].writes, [("t".to_string(), "4".to_string())]);
+        assert_eq!(ex[0].writes, [("t".into(), "4".into())]);
     }
 
     #[test]
