@@ -83,3 +83,12 @@ pub fn read_text(path: &Path) -> Result<source::Text, Problem> {
 pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
     detect::parse(path, text)
 }
+
+/// [`parse`] a document at a time: see [`detect::parse_each`].
+pub fn parse_each<'a>(
+    path: &Path,
+    text: &'a str,
+    each: impl FnMut(&mut Vec<Span<'a>>),
+) -> Result<(Format, Vec<Problem>), Problem> {
+    detect::parse_each(path, text, each)
+}

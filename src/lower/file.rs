@@ -52,25 +52,23 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
         Ok(text) => text,
         Err(problem) => return Lowered::Failed(problem),
     };
-    let file = match crate::ingest::parse(path, &text) {
-        Ok(file) => file,
-        Err(problem) => return Lowered::Failed(problem),
-    };
     let mut db = FactDb::default();
-    // A file's distinct strings, from TrainTicket: about two per span, a
-    // third of its text.
-    db.symbols.reserve(2 * file.spans.len(), text.len() / 3);
-    // Room for a row per span in every table: growing from nothing copied
-    // each file's rows several times over (pages never written cost nothing).
+    // Sized from the text (TrainTicket: ~780 bytes of JSON per span, about
+    // two distinct strings per span, a third of the text): growing from
+    // nothing copied each file's rows several times over, and pages never
+    // written cost nothing.
+    let spans_guess = text.len() / 512;
+    db.symbols.reserve(2 * spans_guess, text.len() / 3);
     for table in &mut db.tables {
-        table.cells.reserve(file.spans.len() * table.arity);
+        table.cells.reserve(spans_guess * table.arity);
     }
-    let mut edges = Vec::with_capacity(file.spans.len());
-    let mut problems = file.problems;
-    let file_sym = db.sym(&file.path.to_string_lossy());
+    let mut edges = Vec::with_capacity(spans_guess);
+    let mut problems = Vec::new();
+    let file_sym = db.sym(&path.to_string_lossy());
     // Indexed by symbol: the span ids already taken in this file.
     let mut taken: Vec<bool> = Vec::new();
-    let mut spans = Vec::with_capacity(file.spans.len());
+    let mut spans = Vec::with_capacity(spans_guess);
+    let mut deferred = false;
     sql.take_deferred();
     let mut out = Out {
         db: &mut db,
@@ -78,25 +76,38 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
         edges: &mut edges,
         problems: &mut problems,
     };
-    for (index, span) in file.spans.iter().enumerate() {
-        let id = out.db.sym(&span.id);
-        let hash = content_hash(span);
-        taken.resize(out.db.symbols.len(), false);
-        let lowered = !std::mem::replace(&mut taken[id as usize], true);
-        if lowered {
-            out.lower_span(id, span, file_sym, index as i64, path);
-            if out.sql.take_deferred() {
-                return Lowered::InOrder(file.path);
+    let read = crate::ingest::parse_each(path, &text, |read| {
+        for span in read.drain(..) {
+            if deferred {
+                continue;
             }
+            let index = spans.len();
+            let id = out.db.sym(&span.id);
+            let hash = content_hash(&span);
+            taken.resize(out.db.symbols.len(), false);
+            let lowered = !std::mem::replace(&mut taken[id as usize], true);
+            if lowered {
+                out.lower_span(id, &span, file_sym, index as i64, path);
+                deferred = out.sql.take_deferred();
+            }
+            spans.push(SpanEntry {
+                id: id as u32,
+                hash,
+                lowered,
+            });
         }
-        spans.push(SpanEntry {
-            id: id as u32,
-            hash,
-            lowered,
-        });
+    });
+    let reader_problems = match read {
+        Ok((_, problems)) => problems,
+        Err(problem) => return Lowered::Failed(problem),
+    };
+    if deferred {
+        return Lowered::InOrder(path.to_path_buf());
     }
+    // The reader's warnings come first, as when the file is read whole.
+    problems.splice(0..0, reader_problems);
     Lowered::Facts(FileFacts {
-        path: file.path,
+        path: path.to_path_buf(),
         hashes: db.symbols.hashes(),
         db,
         edges,
