@@ -142,7 +142,9 @@ impl<'a> Scan<'a> {
             }
             Some(b'\\') => {
                 self.pos = end;
-                let mut out = Vec::with_capacity(end - start + 64);
+                // Escaped strings are mostly quoted JSON bodies, rarely
+                // short: room for a typical one at once.
+                let mut out = Vec::with_capacity((end - start + 64).max(1024));
                 out.extend_from_slice(&self.bytes()[start..end]);
                 self.escaped(&mut out)?;
                 // Escapes wrote whole characters and the copied runs end

@@ -8,7 +8,7 @@ use crate::model::Span;
 
 pub struct DbCall<'a> {
     /// Lowercase system name (`mysql`, `redis`, ...); empty when unknown.
-    pub system: String,
+    pub system: Cow<'a, str>,
     /// `peer/dbname` as the design defines the instance.
     pub instance: String,
     pub statement: &'a str,
@@ -71,8 +71,17 @@ pub fn db_call<'s>(span: &'s Span<'_>) -> Option<DbCall<'s>> {
     if statement.is_none() && system.is_none() && name.is_none() {
         return None;
     }
-    let system = system.unwrap_or("").to_ascii_lowercase();
-    let instance = format!("{}/{}", peer(span).unwrap_or_default(), name.unwrap_or(""));
+    let system = system.unwrap_or("");
+    let system = if system.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(system.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(system)
+    };
+    let (peer, name) = (peer(span).unwrap_or_default(), name.unwrap_or(""));
+    let mut instance = String::with_capacity(peer.len() + 1 + name.len());
+    instance.push_str(&peer);
+    instance.push('/');
+    instance.push_str(name);
     let params = if let Some(p) = span.tag("db.sql.parameters") {
         ParamSource::SkyWalking(p)
     } else if let Some(p) = span.tag("db.statement.parameters") {

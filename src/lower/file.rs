@@ -71,6 +71,7 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
     let mut deferred = false;
     sql.take_deferred();
     let mut out = Out {
+        fixed: Default::default(),
         db: &mut db,
         sql,
         edges: &mut edges,

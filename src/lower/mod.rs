@@ -42,6 +42,25 @@ pub(crate) struct Out<'a> {
     pub sql: &'a mut SqlLowerer,
     pub edges: &'a mut Vec<(u32, u32)>,
     pub problems: &'a mut Vec<Problem>,
+    pub fixed: Fixed,
+}
+
+/// Symbols of the fixed strings lowering writes again and again (span
+/// kinds, SQL operations and clauses, placeholder contexts), found by the
+/// string's address instead of by hashing its text and probing the table.
+#[derive(Default)]
+pub(crate) struct Fixed(Vec<(usize, usize, u64)>);
+
+impl Fixed {
+    fn sym(&mut self, db: &mut FactDb, s: &'static str) -> u64 {
+        let key = (s.as_ptr() as usize, s.len());
+        if let Some(&(_, _, sym)) = self.0.iter().find(|&&(p, l, _)| (p, l) == key) {
+            return sym;
+        }
+        let sym = db.sym(s);
+        self.0.push((key.0, key.1, sym));
+        sym
+    }
 }
 
 fn num(n: i64) -> u64 {
@@ -77,7 +96,7 @@ impl Out<'_> {
             db.sym(&span.trace_id),
             db.sym(&span.service),
             db.sym(&span.name),
-            db.sym(span.kind.as_str()),
+            self.fixed.sym(db, span.kind.as_str()),
             num(span.start_us),
             num(span.end_us),
         ];
@@ -156,11 +175,12 @@ impl Out<'_> {
             return;
         }
         let problems = &mut *self.problems;
+        let fixed = &mut self.fixed;
         let lowered = self.sql.lower_each(call.statement, call.params, |ex| {
             let row = [s, system, instance, db.sym(&ex.bound)];
             db.push(Base::Db, &row);
             for (op, table) in ex.tables.iter() {
-                let row = [s, db.sym(op.as_str()), db.sym(table)];
+                let row = [s, fixed.sym(db, op.as_str()), db.sym(table)];
                 db.push(Base::Sql, &row);
             }
             for cv in &ex.columns {
@@ -169,7 +189,7 @@ impl Out<'_> {
                     db.sym(&cv.table),
                     db.sym(&cv.column),
                     db.sym(&cv.value),
-                    db.sym(cv.clause.as_str()),
+                    fixed.sym(db, cv.clause.as_str()),
                 ];
                 db.push(Base::ColumnValue, &row);
             }
@@ -183,7 +203,7 @@ impl Out<'_> {
                     num(p.pos as i64),
                     db.sym(&p.table),
                     db.sym(&p.column),
-                    db.sym(p.context),
+                    fixed.sym(db, p.context),
                     db.sym(&p.value),
                 ];
                 db.push(Base::Placeholder, &row);
@@ -222,6 +242,7 @@ impl Lowerer {
         let file_sym = self.db.sym(&file.path.to_string_lossy());
         let file_no = self.graph.add_file(file.path);
         let mut out = Out {
+            fixed: Fixed::default(),
             db: &mut self.db,
             sql: &mut self.sql,
             edges: &mut self.edges,

@@ -147,7 +147,8 @@ pub fn fit<'a>(
 /// The statement with each bound placeholder replaced by its value as an
 /// SQL literal; literals and unbound placeholders stay as written.
 pub fn bound_statement(statement: &str, slots: &[Slot], values: &[Option<Value<'_>>]) -> String {
-    let mut out = String::with_capacity(statement.len() + 16);
+    let values_len: usize = values.iter().flatten().map(|v| v.text.len() + 2).sum();
+    let mut out = String::with_capacity(statement.len() + values_len);
     let mut at = 0;
     for (s, v) in slots.iter().zip(values) {
         if let (true, Some(v)) = (s.is_param(), v) {
