@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::ids;
 use super::json::{cow, Str};
-use super::scan::Scan;
+use super::scan::{Field, Scan};
 use super::sink::Sink;
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
@@ -81,6 +81,28 @@ fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Pairs<'_> {
         .collect()
 }
 
+/// The fields of a span [`scan_span`] reads, in the order the OAP server
+/// writes them (`serviceInstanceName`, between `serviceCode` and
+/// `startTime`, is not read: it breaks the sequence once per span).
+const SPAN_KEYS: &[&str] = &[
+    "traceId",
+    "segmentId",
+    "spanId",
+    "parentSpanId",
+    "refs",
+    "serviceCode",
+    "startTime",
+    "endTime",
+    "endpointName",
+    "type",
+    "peer",
+    "component",
+    "isError",
+    "layer",
+    "tags",
+    "logs",
+];
+
 /// One span read straight off the text, as `RawSpan`'s `Deserialize` reads
 /// it (same fields, required ones required, unknown ones skipped, a repeated
 /// field refused); `None` wherever that would fail or the scanner gives up.
@@ -101,23 +123,23 @@ pub fn scan_span<'a>(s: &mut Scan<'a>) -> Option<RawSpan<'a>> {
     let mut is_error = None;
     let mut tags = None;
     let mut logs = None;
-    s.object(|s, key| match key.as_ref() {
-        "traceId" => once(&mut trace_id, Str(s.string()?)),
-        "segmentId" => once(&mut segment_id, Str(s.string()?)),
-        "spanId" => once(&mut span_id, s.int()?),
-        "parentSpanId" => once(&mut parent_span_id, opt(s, Scan::int)?),
-        "refs" => once(&mut refs, opt(s, |s| list(s, scan_ref))?),
-        "serviceCode" => once(&mut service_code, opt_str(s)?),
-        "startTime" => once(&mut start_time, s.int()?),
-        "endTime" => once(&mut end_time, s.int()?),
-        "endpointName" => once(&mut endpoint_name, opt_str(s)?),
-        "type" => once(&mut kind, opt_str(s)?),
-        "peer" => once(&mut peer, opt_str(s)?),
-        "component" => once(&mut component, opt_str(s)?),
-        "layer" => once(&mut layer, opt_str(s)?),
-        "isError" => once(&mut is_error, opt(s, Scan::bool)?),
-        "tags" => once(&mut tags, opt(s, |s| list(s, scan_tag))?),
-        "logs" => once(&mut logs, opt(s, |s| list(s, scan_log))?),
+    s.object_with(SPAN_KEYS, |s, key| match key {
+        Field::Known(0) => once(&mut trace_id, Str(s.string()?)),
+        Field::Known(1) => once(&mut segment_id, Str(s.string()?)),
+        Field::Known(2) => once(&mut span_id, s.int()?),
+        Field::Known(3) => once(&mut parent_span_id, opt(s, Scan::int)?),
+        Field::Known(4) => once(&mut refs, opt(s, |s| list(s, scan_ref))?),
+        Field::Known(5) => once(&mut service_code, opt_str(s)?),
+        Field::Known(6) => once(&mut start_time, s.int()?),
+        Field::Known(7) => once(&mut end_time, s.int()?),
+        Field::Known(8) => once(&mut endpoint_name, opt_str(s)?),
+        Field::Known(9) => once(&mut kind, opt_str(s)?),
+        Field::Known(10) => once(&mut peer, opt_str(s)?),
+        Field::Known(11) => once(&mut component, opt_str(s)?),
+        Field::Known(12) => once(&mut is_error, opt(s, Scan::bool)?),
+        Field::Known(13) => once(&mut layer, opt_str(s)?),
+        Field::Known(14) => once(&mut tags, opt(s, |s| list(s, scan_tag))?),
+        Field::Known(15) => once(&mut logs, opt(s, |s| list(s, scan_log))?),
         _ => s.skip(),
     })?;
     Some(RawSpan {
@@ -179,12 +201,16 @@ fn list<'a, T>(s: &mut Scan<'a>, read: fn(&mut Scan<'a>) -> Option<T>) -> Option
 
 fn scan_ref<'a>(s: &mut Scan<'a>) -> Option<RawRef<'a>> {
     let (mut segment, mut span, mut kind) = (None, None, None);
-    s.object(|s, key| match key.as_ref() {
-        "parentSegmentId" => once(&mut segment, Str(s.string()?)),
-        "parentSpanId" => once(&mut span, s.int()?),
-        "type" => once(&mut kind, opt_str(s)?),
-        _ => s.skip(),
-    })?;
+    // A ref's `traceId` (first) is not read.
+    s.object_with(
+        &["traceId", "parentSegmentId", "parentSpanId", "type"],
+        |s, key| match key {
+            Field::Known(1) => once(&mut segment, Str(s.string()?)),
+            Field::Known(2) => once(&mut span, s.int()?),
+            Field::Known(3) => once(&mut kind, opt_str(s)?),
+            _ => s.skip(),
+        },
+    )?;
     Some(RawRef {
         parent_segment_id: segment?,
         parent_span_id: span?,
@@ -194,9 +220,9 @@ fn scan_ref<'a>(s: &mut Scan<'a>) -> Option<RawRef<'a>> {
 
 fn scan_tag<'a>(s: &mut Scan<'a>) -> Option<RawTag<'a>> {
     let (mut key, mut value) = (None, None);
-    s.object(|s, k| match k.as_ref() {
-        "key" => once(&mut key, Str(s.string()?)),
-        "value" => once(&mut value, opt_str(s)?),
+    s.object_with(&["key", "value"], |s, k| match k {
+        Field::Known(0) => once(&mut key, Str(s.string()?)),
+        Field::Known(1) => once(&mut value, opt_str(s)?),
         _ => s.skip(),
     })?;
     Some(RawTag {
@@ -207,9 +233,9 @@ fn scan_tag<'a>(s: &mut Scan<'a>) -> Option<RawTag<'a>> {
 
 fn scan_log<'a>(s: &mut Scan<'a>) -> Option<RawLog<'a>> {
     let (mut time, mut data) = (None, None);
-    s.object(|s, k| match k.as_ref() {
-        "time" => once(&mut time, s.int()?),
-        "data" => once(&mut data, opt(s, |s| list(s, scan_tag))?),
+    s.object_with(&["time", "data"], |s, k| match k {
+        Field::Known(0) => once(&mut time, s.int()?),
+        Field::Known(1) => once(&mut data, opt(s, |s| list(s, scan_tag))?),
         _ => s.skip(),
     })?;
     Some(RawLog {
