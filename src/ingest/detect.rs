@@ -100,13 +100,23 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
         return None;
     }
     serde_json::from_str::<IgnoredAny>(&text[start..end]).ok()?;
-    Some(
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| (i + 1, l))
-            .collect(),
-    )
+    // `str::lines` with a vectorised newline search (the std one looks at
+    // a word at a time).
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    for (i, end) in ends.enumerate() {
+        let line = &text[start..end];
+        let line = match end < text.len() {
+            true => line.strip_suffix('\r').unwrap_or(line),
+            false => line,
+        };
+        if !line.trim().is_empty() {
+            lines.push((i + 1, line));
+        }
+        start = end + 1;
+    }
+    Some(lines)
 }
 
 fn parse_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocError> {
@@ -755,6 +765,25 @@ fn detect_value(value: &Value) -> Option<Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_lines_are_numbered_as_str_lines_numbers_them() {
+        for text in [
+            "{}\n{}",
+            "{}\r\n\n  \n{\"a\":1}\n",
+            "{}\n\r\n{}\r\n\r\n",
+            "\n\n{}\n\t\n{}\n\n",
+            "{}\n{}\r",
+        ] {
+            let expected: Vec<(usize, &str)> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(i, l)| (i + 1, l))
+                .collect();
+            assert_eq!(json_lines(text), Some(expected), "{text:?}");
+        }
+    }
 
     /// What a reader made of a document: format (or error), spans, warnings.
     fn read(text: &str, fast: bool) -> Option<(Result<Format, String>, String, Vec<String>)> {
