@@ -96,21 +96,30 @@ impl Table {
 const PAR_SORT_ROWS: usize = 1 << 16;
 
 fn dedup_fixed<const N: usize>(cells: &mut Vec<u64>) {
-    let mut rows: Vec<[u64; N]> = cells
-        .chunks_exact(N)
-        .map(|row| row.try_into().expect("chunks of N cells"))
-        .collect();
-    // Large tables (a million spans' tags) sort on every core; the order
-    // is total, so the result is the same either way.
-    if rows.len() >= PAR_SORT_ROWS {
+    let rows: &mut [[u64; N]] = bytemuck::cast_slice_mut(cells.as_mut_slice());
+    if rows.is_sorted_by_key(|row| row[0]) {
+        // Lowering pushes a span's rows together and spans in id order
+        // (tags, SQL facts): only the rows within each span are out of
+        // order, and sorting those few is a pass over the table.
+        for span in rows.chunk_by_mut(|a, b| a[0] == b[0]) {
+            span.sort_unstable();
+        }
+    } else if rows.len() >= PAR_SORT_ROWS {
+        // Large tables sort on every core; the order is total, so the
+        // result is the same either way.
         use rayon::slice::ParallelSliceMut;
         rows.par_sort_unstable();
     } else {
         rows.sort_unstable();
     }
-    rows.dedup();
-    cells.clear();
-    cells.extend_from_slice(rows.as_flattened());
+    let mut kept = 0;
+    for i in 0..rows.len() {
+        if kept == 0 || rows[i] != rows[kept - 1] {
+            rows[kept] = rows[i];
+            kept += 1;
+        }
+    }
+    cells.truncate(kept * N);
 }
 
 /// All base facts of an input, one table per [`Base`] relation.
@@ -194,5 +203,37 @@ mod tests {
         row_b[8] = 1;
         let cells: Vec<u64> = [row_a, row_b, row_a].concat();
         assert_eq!(sorted(9, &cells), [row_b, row_a].concat());
+    }
+
+    #[test]
+    fn rows_grouped_by_first_column_sort_as_any_rows() {
+        // Grouped by span (the first column ascending) with each group's
+        // rows shuffled and repeated, and the same rows in no order.
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for arity in 1..=4 {
+            let mut grouped = Vec::new();
+            for span in 0..300u64 {
+                for _ in 0..next(5) {
+                    grouped.push(span);
+                    grouped.extend((1..arity).map(|_| next(4)));
+                }
+            }
+            let mut rows: Vec<Vec<u64>> = grouped.chunks(arity).map(<[u64]>::to_vec).collect();
+            rows.sort();
+            rows.dedup();
+            let expected = rows.concat();
+            assert_eq!(sorted(arity, &grouped), expected, "arity {arity}");
+            let mut shuffled: Vec<&[u64]> = grouped.chunks(arity).collect();
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, next(i as u64 + 1) as usize);
+            }
+            assert_eq!(sorted(arity, &shuffled.concat()), expected, "arity {arity}");
+        }
     }
 }
