@@ -38,7 +38,7 @@ const UNKNOWN: &str = "not a SkyWalking, Jaeger, Zipkin or OTLP trace";
 
 pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
     let mut spans = Vec::new();
-    let (format, problems) = parse_each(path, text, |read| spans.append(read))?;
+    let (format, problems) = parse_each(path, text, None, |read| spans.append(read))?;
     Ok(FileSpans {
         path: path.to_path_buf(),
         format,
@@ -52,11 +52,13 @@ pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
 /// the vector, which is then reused. Lowering spans while their text and
 /// structs are still in cache, and reusing one vector, instead of holding
 /// a file's spans and freeing them at the end, was a sixth of lowering's
-/// time. Returns the format and the reader's warnings; on an error, the
-/// spans handed out so far are to be dropped with the file.
+/// time. Ids the readers compose are kept in `arena` where one is given.
+/// Returns the format and the reader's warnings; on an error, the spans
+/// handed out so far are to be dropped with the file.
 pub fn parse_each<'a>(
     path: &Path,
     text: &'a str,
+    arena: Option<&'a bumpalo::Bump>,
     mut each: impl FnMut(&mut Vec<Span<'a>>),
 ) -> Result<(Format, Vec<Problem>), Problem> {
     // Editors on Windows start UTF-8 files with a byte-order mark.
@@ -64,7 +66,10 @@ pub fn parse_each<'a>(
     if text.trim().is_empty() {
         return Err(Problem::error(path, None, "empty file: not a trace"));
     }
-    let mut sink = Sink::new(path);
+    let mut sink = match arena {
+        Some(arena) => Sink::with_arena(path, arena),
+        None => Sink::new(path),
+    };
     let format = match json_lines(text) {
         Some(lines) => {
             let mut first = None;

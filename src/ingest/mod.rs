@@ -88,7 +88,8 @@ pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
 pub fn parse_each<'a>(
     path: &Path,
     text: &'a str,
+    arena: Option<&'a bumpalo::Bump>,
     each: impl FnMut(&mut Vec<Span<'a>>),
 ) -> Result<(Format, Vec<Problem>), Problem> {
-    detect::parse_each(path, text, each)
+    detect::parse_each(path, text, arena, each)
 }

@@ -1,6 +1,7 @@
 //! Where a reader puts what it read: spans in file order and the warnings
 //! met on the way, each naming the file and the span.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::diag::Problem;
@@ -12,6 +13,9 @@ pub struct Sink<'p, 'a> {
     pub problems: Vec<Problem>,
     /// Re-reading a failed document only to find where it fails keeps nothing.
     discard: bool,
+    /// Where ids a reader composes are kept while the file's spans live,
+    /// instead of a `String` each (see [`Sink::compose`]).
+    arena: Option<&'a bumpalo::Bump>,
 }
 
 impl<'p, 'a> Sink<'p, 'a> {
@@ -21,7 +25,35 @@ impl<'p, 'a> Sink<'p, 'a> {
             spans: Vec::new(),
             problems: Vec::new(),
             discard: false,
+            arena: None,
         }
+    }
+
+    /// A sink whose composed ids live in `arena`.
+    pub fn with_arena(path: &'p Path, arena: &'a bumpalo::Bump) -> Self {
+        Sink {
+            arena: Some(arena),
+            ..Sink::new(path)
+        }
+    }
+
+    /// `<prefix><sep><number>` (SkyWalking's span ids): in the arena when
+    /// the sink has one (two ids a span, a `malloc` and a `free` each
+    /// otherwise), else owned.
+    pub fn compose(&self, prefix: &str, sep: char, number: i64) -> Cow<'a, str> {
+        let Some(arena) = self.arena else {
+            return Cow::Owned(super::ids::with_number(prefix, sep, number));
+        };
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(number);
+        let mut out = bumpalo::collections::String::with_capacity_in(
+            prefix.len() + sep.len_utf8() + digits.len(),
+            arena,
+        );
+        out.push_str(prefix);
+        out.push(sep);
+        out.push_str(digits);
+        Cow::Borrowed(out.into_bump_str())
     }
 
     /// A sink that keeps nothing.
@@ -66,5 +98,22 @@ impl<'p, 'a> Sink<'p, 'a> {
             span,
             format!("{what} `{raw}` is not hex; kept as given (lowercased)"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composed_ids_spell_the_number_in_or_out_of_the_arena() {
+        let arena = bumpalo::Bump::new();
+        let path = Path::new("x.json");
+        let (owned, kept) = (Sink::new(path), Sink::with_arena(path, &arena));
+        for n in [0, 7, 10, 123456, -1, i64::MAX, i64::MIN] {
+            let expected = format!("seg.1-{n}");
+            assert!(matches!(owned.compose("seg.1", '-', n), Cow::Owned(s) if s == expected));
+            assert!(matches!(kept.compose("seg.1", '-', n), Cow::Borrowed(s) if s == expected));
+        }
     }
 }

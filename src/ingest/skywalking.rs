@@ -9,7 +9,6 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::ids;
 use super::json::{cow, Str};
 use super::scan::{Field, Scan};
 use super::sink::Sink;
@@ -244,18 +243,14 @@ fn scan_log<'a>(s: &mut Scan<'a>) -> Option<RawLog<'a>> {
     })
 }
 
-/// `<segmentId>-<spanId>`.
-fn span_id(segment: &str, number: i64) -> String {
-    ids::with_number(segment, '-', number)
-}
-
 pub fn convert_one<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) {
     let segment = r.segment_id.into_cow();
-    let id = span_id(&segment, r.span_id);
+    // `<segmentId>-<spanId>`.
+    let id = out.compose(&segment, '-', r.span_id);
     let mut refs = Vec::new();
     if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
         refs.push(SpanRef {
-            parent: Cow::Owned(span_id(&segment, p)),
+            parent: out.compose(&segment, '-', p),
             kind: RefKind::ChildOf,
         });
     }
@@ -275,7 +270,7 @@ pub fn convert_one<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) {
             }
         };
         refs.push(SpanRef {
-            parent: Cow::Owned(span_id(x.parent_segment_id.as_str(), x.parent_span_id)),
+            parent: out.compose(x.parent_segment_id.as_str(), '-', x.parent_span_id),
             kind,
         });
     }
@@ -318,16 +313,6 @@ pub fn convert_one<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) {
         layer: r.layer.map(Str::into_cow),
         component: r.component.map(Str::into_cow),
         segment: Some((segment, r.span_id)),
-        id: Cow::Owned(id),
+        id,
     });
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn span_ids_spell_the_number() {
-        for n in [0, 7, 10, 123456, -1, i64::MAX, i64::MIN] {
-            assert_eq!(super::span_id("seg.1", n), format!("seg.1-{n}"));
-        }
-    }
 }

@@ -77,7 +77,9 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
         edges: &mut edges,
         problems: &mut problems,
     };
-    let read = crate::ingest::parse_each(path, &text, |read| {
+    // The file's composed span ids live as long as its text.
+    let arena = bumpalo::Bump::new();
+    let read = crate::ingest::parse_each(path, &text, Some(&arena), |read| {
         for span in read.drain(..) {
             if deferred {
                 continue;
