@@ -90,7 +90,8 @@ pub struct Span<'a> {
     pub segment: Option<(Cow<'a, str>, i64)>,
 }
 
-fn own(s: Cow<'_, str>) -> Cow<'static, str> {
+/// `s` owning its text.
+pub(crate) fn own(s: Cow<'_, str>) -> Cow<'static, str> {
     Cow::Owned(s.into_owned())
 }
 

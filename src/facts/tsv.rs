@@ -8,28 +8,15 @@ use std::io::{self, Write};
 
 use super::{Sym, Symbols, Type};
 
-/// Writes `value` with the four escapes above.
+/// Writes `value` with the four escapes above (as [`push_escaped`]).
 pub fn write_escaped(out: &mut impl Write, value: &str) -> io::Result<()> {
-    let bytes = value.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'\\' => b"\\\\",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            _ => continue,
-        };
-        out.write_all(&bytes[start..i])?;
-        out.write_all(esc)?;
-        start = i + 1;
-    }
-    out.write_all(&bytes[start..])
+    let mut buf = Vec::with_capacity(value.len());
+    push_escaped(&mut buf, value);
+    out.write_all(&buf)
 }
 
-/// Appends `value` to `buf` with the four escapes above: the same bytes as
-/// [`write_escaped`], without a writer call per piece. Most values need no
-/// escape and are copied whole.
+/// Appends `value` to `buf` with the four escapes above. Most values need
+/// no escape and are copied whole.
 pub fn push_escaped(buf: &mut Vec<u8>, value: &str) {
     let bytes = value.as_bytes();
     // A fold over fixed chunks compiles to vector code (a byte-wise `any`

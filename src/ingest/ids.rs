@@ -41,12 +41,24 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// `<prefix><sep><number>`, built with itoa: `format!` was a tenth of the
 /// SkyWalking reader's time, and every span needs an id like this.
 pub fn with_number(prefix: &str, sep: char, number: i64) -> String {
+    with_number_in(prefix, sep, number, String::with_capacity)
+}
+
+/// [`with_number`] into a string that `new` makes with room for it (an
+/// arena's, say).
+pub fn with_number_in<S: std::fmt::Write>(
+    prefix: &str,
+    sep: char,
+    number: i64,
+    new: impl FnOnce(usize) -> S,
+) -> S {
     let mut digits = itoa::Buffer::new();
     let digits = digits.format(number);
-    let mut out = String::with_capacity(prefix.len() + sep.len_utf8() + digits.len());
-    out.push_str(prefix);
-    out.push(sep);
-    out.push_str(digits);
+    let mut out = new(prefix.len() + sep.len_utf8() + digits.len());
+    // Writing to a string does not fail.
+    let _ = out.write_str(prefix);
+    let _ = out.write_char(sep);
+    let _ = out.write_str(digits);
     out
 }
 

@@ -379,23 +379,11 @@ impl<'a> Scan<'a> {
         &mut self,
         mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
     ) -> Option<()> {
-        if !self.eat(b'{') {
-            return None;
-        }
-        if self.eat(b'}') {
-            return Some(());
-        }
-        loop {
-            let key = self.string()?;
-            if !self.eat(b':') {
-                return None;
-            }
-            each(self, key)?;
-            if self.eat(b',') {
-                continue;
-            }
-            return self.eat(b'}').then_some(());
-        }
+        // With no key known, every key comes as `Field::Other`.
+        self.object_with(&[], |s, field| match field {
+            Field::Other(key) => each(s, key),
+            Field::Known(_) => None,
+        })
     }
 
     /// An object whose keys a reader knows, usually written in the order

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
+use super::ids;
 use crate::diag::Problem;
 use crate::model::Span;
 
@@ -41,19 +42,15 @@ impl<'p, 'a> Sink<'p, 'a> {
     /// the sink has one (two ids a span, a `malloc` and a `free` each
     /// otherwise), else owned.
     pub fn compose(&self, prefix: &str, sep: char, number: i64) -> Cow<'a, str> {
-        let Some(arena) = self.arena else {
-            return Cow::Owned(super::ids::with_number(prefix, sep, number));
-        };
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(number);
-        let mut out = bumpalo::collections::String::with_capacity_in(
-            prefix.len() + sep.len_utf8() + digits.len(),
-            arena,
-        );
-        out.push_str(prefix);
-        out.push(sep);
-        out.push_str(digits);
-        Cow::Borrowed(out.into_bump_str())
+        match self.arena {
+            Some(arena) => Cow::Borrowed(
+                ids::with_number_in(prefix, sep, number, |n| {
+                    bumpalo::collections::String::with_capacity_in(n, arena)
+                })
+                .into_bump_str(),
+            ),
+            None => Cow::Owned(ids::with_number(prefix, sep, number)),
+        }
     }
 
     /// A sink that keeps nothing.

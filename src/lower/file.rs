@@ -80,10 +80,10 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
     // The file's composed span ids live as long as its text.
     let arena = bumpalo::Bump::new();
     let read = crate::ingest::parse_each(path, &text, Some(&arena), |read| {
+        if deferred {
+            return;
+        }
         for span in read.drain(..) {
-            if deferred {
-                continue;
-            }
             let index = spans.len();
             let id = out.db.sym(&span.id);
             let hash = content_hash(&span);
@@ -91,7 +91,11 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
             let lowered = !std::mem::replace(&mut taken[id as usize], true);
             if lowered {
                 out.lower_span(id, &span, file_sym, index as i64, path);
-                deferred = out.sql.take_deferred();
+                if out.sql.take_deferred() {
+                    // The file is lowered again in order: nothing more here.
+                    deferred = true;
+                    return;
+                }
             }
             spans.push(SpanEntry {
                 id: id as u32,

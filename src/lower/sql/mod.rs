@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::model::own;
 use analyze::Analysis;
 use fit::Values;
 use params::Py;
@@ -140,10 +141,6 @@ pub struct Execution<'x> {
 
 /// A `(table, key)` pair of `reads` or `writes`.
 pub type Key<'x> = (Cow<'x, str>, Cow<'x, str>);
-
-fn own(s: Cow<'_, str>) -> Cow<'static, str> {
-    Cow::Owned(s.into_owned())
-}
 
 impl Execution<'_> {
     /// The same execution owning its strings.
