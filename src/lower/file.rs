@@ -34,6 +34,8 @@ pub struct SpanEntry {
 
 pub struct FileFacts {
     pub path: PathBuf,
+    /// Bytes of trace text the facts came from.
+    pub bytes: usize,
     /// Facts whose symbols are the file's own.
     pub db: FactDb,
     pub edges: Vec<(u32, u32)>,
@@ -115,6 +117,7 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
     problems.splice(0..0, reader_problems);
     Lowered::Facts(FileFacts {
         path: path.to_path_buf(),
+        bytes: text.len(),
         hashes: db.symbols.hashes(),
         db,
         edges,

@@ -33,6 +33,8 @@ pub struct Lowerer {
     /// (child, parent) of every reference, checked in `finish`.
     edges: Vec<(u32, u32)>,
     problems: Vec<Problem>,
+    /// Bytes of the input's files not yet merged, for sizing the tables.
+    unread: u64,
 }
 
 /// Where spans are lowered to: the input's facts, or one file's
@@ -233,7 +235,32 @@ impl Lowerer {
             graph: Graph::default(),
             edges: Vec::new(),
             problems: Vec::new(),
+            unread: 0,
         }
+    }
+
+    /// Makes room, once, for the facts of the whole input as the first
+    /// file merged suggests: growing tables of a million spans by doubling
+    /// copied each several times (a few hundred MB) and faulted in pages
+    /// twice. The guess is bounded by the input's size; pages reserved
+    /// and never written cost nothing.
+    fn reserve_like(&mut self, file: &FileFacts) {
+        let unread = std::mem::take(&mut self.unread);
+        if file.bytes == 0 || unread <= file.bytes as u64 {
+            return;
+        }
+        let scale = |n: usize| {
+            let n = (n as u64).saturating_mul(unread) / file.bytes as u64;
+            n.min(unread) as usize
+        };
+        for (table, local) in self.db.tables.iter_mut().zip(&file.db.tables) {
+            table.cells.reserve(scale(local.cells.len()));
+        }
+        let (text, ends) = file.db.symbols.parts();
+        self.db
+            .symbols
+            .reserve(scale(ends.len()), scale(text.len()));
+        self.edges.reserve(scale(file.edges.len()));
     }
 
     /// Lowers every span of one file, in order.
@@ -268,6 +295,7 @@ impl Lowerer {
     /// takes an id an earlier file took: then which spans are lowered
     /// differs, and the file must go through `add_file`.
     fn merge(&mut self, file: FileFacts) -> Result<(), PathBuf> {
+        self.reserve_like(&file);
         let symbols = &mut self.db.symbols;
         let before = symbols.len();
         let remap: Vec<u64> = (0..file.db.symbols.len())
@@ -379,6 +407,11 @@ pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
     use rayon::prelude::*;
     let (files, mut problems) = crate::ingest::find_files(paths);
     let mut lowerer = Lowerer::new(keys.clone());
+    lowerer.unread = files
+        .iter()
+        .filter_map(|path| std::fs::metadata(path).ok())
+        .map(|meta| meta.len())
+        .sum();
     let threads = rayon::current_num_threads().max(1);
     // One SQL lowerer (and template cache) per worker thread.
     let sql: Vec<Mutex<SqlLowerer>> = (0..threads)
