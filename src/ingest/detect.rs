@@ -48,8 +48,9 @@ pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
 }
 
 /// [`parse`] handing the spans to `each` a document at a time (a line of
-/// JSON lines, or the whole file), in file order; `each` takes them out of
-/// the vector, which is then reused. Lowering spans while their text and
+/// JSON lines, or the whole file), in file order; `each` reads them or
+/// takes them out of the vector, which is then reused, as are the vectors
+/// of the spans left in it. Lowering spans while their text and
 /// structs are still in cache, and reusing one vector, instead of holding
 /// a file's spans and freeing them at the end, was a sixth of lowering's
 /// time. Ids the readers compose are kept in `arena` where one is given.
@@ -78,7 +79,7 @@ pub fn parse_each<'a>(
                     parse_doc(line, &mut sink).map_err(|e| e.into_problem(path, Some(line_no)))?;
                 first.get_or_insert(format);
                 each(&mut sink.spans);
-                sink.spans.clear();
+                sink.recycle();
             }
             first.unwrap_or(Format::Otlp)
         }
@@ -177,7 +178,10 @@ fn scan_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Option<Format> {
                         }
                         found = true;
                         s.array(|s| {
-                            skywalking::convert_one(skywalking::scan_span(s)?, sink);
+                            skywalking::convert_one(
+                                skywalking::scan_span(s, &mut sink.pool)?,
+                                sink,
+                            );
                             Some(())
                         })
                     })

@@ -51,6 +51,21 @@ mod sse2 {
         }
         i
     }
+
+    /// Whether the first `len` of the 16 bytes `text` equal `pattern`'s.
+    #[inline]
+    pub fn starts_with(text: &[u8], pattern: &[u8; 16], len: usize) -> bool {
+        assert!(text.len() >= 16 && len <= 16);
+        // SAFETY: SSE2 is part of x86_64; both loads read 16 bytes inside
+        // their slices (asserted above), unaligned.
+        let equal = unsafe {
+            let t = _mm_loadu_si128(text.as_ptr().cast::<__m128i>());
+            let p = _mm_loadu_si128(pattern.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(t, p)) as u32
+        };
+        let wanted = ((1u32 << len) - 1) & 0xffff;
+        equal & wanted == wanted
+    }
 }
 
 /// A key of an object read with [`Scan::object_with`].
@@ -58,6 +73,36 @@ pub enum Field<'a> {
     /// The index of the key among the reader's keys.
     Known(usize),
     Other(Cow<'a, str>),
+}
+
+/// The keys of an object a reader knows ([`Scan::object_with`]), each
+/// also spelled `key":` in 16 bytes (zero-padded), to be compared with the
+/// text in one vector compare instead of a call to `memcmp`.
+pub struct Keys<const N: usize> {
+    names: [&'static str; N],
+    spelled: [[u8; 16]; N],
+}
+
+impl<const N: usize> Keys<N> {
+    pub const fn new(names: [&'static str; N]) -> Self {
+        let mut spelled = [[0u8; 16]; N];
+        let mut i = 0;
+        while i < N {
+            let key = names[i].as_bytes();
+            // Longer keys are compared with `memcmp`.
+            if key.len() + 2 <= 16 {
+                let mut j = 0;
+                while j < key.len() {
+                    spelled[i][j] = key[j];
+                    j += 1;
+                }
+                spelled[i][j] = b'"';
+                spelled[i][j + 1] = b':';
+            }
+            i += 1;
+        }
+        Keys { names, spelled }
+    }
 }
 
 pub struct Scan<'a> {
@@ -380,7 +425,7 @@ impl<'a> Scan<'a> {
         mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
     ) -> Option<()> {
         // With no key known, every key comes as `Field::Other`.
-        self.object_with(&[], |s, field| match field {
+        self.object_with(&Keys::new([]), |s, field| match field {
             Field::Other(key) => each(s, key),
             Field::Known(_) => None,
         })
@@ -393,9 +438,9 @@ impl<'a> Scan<'a> {
     /// it was found, and `Field::Other` for any other key. Reading every
     /// key as a string and matching it was a sixth of reading a span.
     #[inline]
-    pub fn object_with(
+    pub fn object_with<const N: usize>(
         &mut self,
-        keys: &[&str],
+        keys: &Keys<N>,
         mut each: impl FnMut(&mut Self, Field<'a>) -> Option<()>,
     ) -> Option<()> {
         if !self.eat(b'{') {
@@ -406,14 +451,14 @@ impl<'a> Scan<'a> {
         }
         let mut next = 0;
         loop {
-            let field = match self.expected_key(keys.get(next)) {
+            let field = match next < N && self.expected_key(keys, next) {
                 true => Field::Known(next),
                 false => {
                     let key = self.string()?;
                     if !self.eat(b':') {
                         return None;
                     }
-                    match keys.iter().position(|k| *k == key) {
+                    match keys.names.iter().position(|k| *k == key) {
                         Some(i) => Field::Known(i),
                         None => Field::Other(key),
                     }
@@ -430,20 +475,31 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Consumes `"key":` if it is next, written plainly.
+    /// Consumes `"key":` for `keys[i]` if it is next, written plainly.
     #[inline]
-    fn expected_key(&mut self, key: Option<&&str>) -> bool {
-        let (Some(key), Some(b'"')) = (key, self.peek()) else {
+    fn expected_key<const N: usize>(&mut self, keys: &Keys<N>, i: usize) -> bool {
+        if self.peek() != Some(b'"') {
             return false;
-        };
-        let key = key.as_bytes();
-        let rest = &self.bytes()[self.pos + 1..];
-        if rest.len() > key.len() + 1
+        }
+        let b = self.bytes();
+        let at = self.pos + 1;
+        let len = keys.names[i].len() + 2;
+        #[cfg(target_arch = "x86_64")]
+        if len <= 16 && at + 16 <= b.len() {
+            if sse2::starts_with(&b[at..at + 16], &keys.spelled[i], len) {
+                self.pos = at + len;
+                return true;
+            }
+            return false;
+        }
+        let key = keys.names[i].as_bytes();
+        let rest = &b[at..];
+        if rest.len() >= len
             && rest.starts_with(key)
             && rest[key.len()] == b'"'
             && rest[key.len() + 1] == b':'
         {
-            self.pos += key.len() + 3;
+            self.pos = at + len;
             true
         } else {
             false
@@ -603,11 +659,23 @@ mod tests {
         assert_eq!(s.int(), Some(1));
     }
 
-    /// What `object_with` reports for each key of `json`, by key text.
+    /// What `object_with` reports for each key of `json`, by key text;
+    /// the same with the text long enough for keys to be compared 16
+    /// bytes at a time, and short enough for them to be compared byte by
+    /// byte (the test inputs), or `"differs"`.
     fn fields(json: &str) -> Option<Vec<String>> {
+        let short = fields_of(json);
+        let long = fields_of(&format!("{json}{}", " ".repeat(32)));
+        match short == long {
+            true => short,
+            false => Some(vec!["differs".to_string()]),
+        }
+    }
+
+    fn fields_of(json: &str) -> Option<Vec<String>> {
         let mut got = Vec::new();
         let mut s = Scan::new(json);
-        s.object_with(&["a", "bb", "c"], |s, f| {
+        s.object_with(&Keys::new(["a", "bb", "c"]), |s, f| {
             got.push(match f {
                 Field::Known(i) => format!("#{i}"),
                 Field::Other(k) => format!("?{k}"),

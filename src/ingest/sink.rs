@@ -6,12 +6,48 @@ use std::path::Path;
 
 use super::ids;
 use crate::diag::Problem;
-use crate::model::Span;
+use crate::model::{Span, SpanRef};
+
+/// A span's tags as the model keeps them.
+pub type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+/// Emptied tag and reference vectors of spans already lowered, for the
+/// next document's spans: a reader asks here instead of allocating two
+/// vectors a span (allocation and free were a twentieth of reading).
+#[derive(Default)]
+pub struct Pool<'a> {
+    tags: Vec<Pairs<'a>>,
+    refs: Vec<Vec<SpanRef<'a>>>,
+}
+
+impl<'a> Pool<'a> {
+    pub fn tags(&mut self) -> Pairs<'a> {
+        self.tags.pop().unwrap_or_default()
+    }
+
+    pub fn refs(&mut self) -> Vec<SpanRef<'a>> {
+        self.refs.pop().unwrap_or_default()
+    }
+
+    /// Keeps the vectors of a span no longer needed.
+    fn recycle(&mut self, span: Span<'a>) {
+        let (mut tags, mut refs) = (span.tags, span.refs);
+        if tags.capacity() > 0 {
+            tags.clear();
+            self.tags.push(tags);
+        }
+        if refs.capacity() > 0 {
+            refs.clear();
+            self.refs.push(refs);
+        }
+    }
+}
 
 pub struct Sink<'p, 'a> {
     pub path: &'p Path,
     pub spans: Vec<Span<'a>>,
     pub problems: Vec<Problem>,
+    pub pool: Pool<'a>,
     /// Re-reading a failed document only to find where it fails keeps nothing.
     discard: bool,
     /// Where ids a reader composes are kept while the file's spans live,
@@ -25,6 +61,7 @@ impl<'p, 'a> Sink<'p, 'a> {
             path,
             spans: Vec::new(),
             problems: Vec::new(),
+            pool: Pool::default(),
             discard: false,
             arena: None,
         }
@@ -70,6 +107,14 @@ impl<'p, 'a> Sink<'p, 'a> {
     pub fn truncate(&mut self, (spans, problems): (usize, usize)) {
         self.spans.truncate(spans);
         self.problems.truncate(problems);
+    }
+
+    /// Takes back the vectors of the spans handed out (and left in
+    /// `spans`) for the next document's spans.
+    pub fn recycle(&mut self) {
+        for span in self.spans.drain(..) {
+            self.pool.recycle(span);
+        }
     }
 
     pub fn push(&mut self, span: Span<'a>) {

@@ -5,13 +5,11 @@
 //! `refs` across segments: CROSS_PROCESS to the caller's Exit span,
 //! CROSS_THREAD to the span that handed work to another thread.
 
-use std::borrow::Cow;
-
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use super::json::{cow, Str};
-use super::scan::{Field, Scan};
-use super::sink::Sink;
+use super::scan::{Field, Keys, Scan};
+use super::sink::{Pairs, Pool, Sink};
 use crate::model::{Log, RefKind, Span, SpanKind, SpanRef};
 
 #[derive(Deserialize)]
@@ -40,10 +38,16 @@ pub struct RawSpan<'a> {
     #[serde(borrow)]
     layer: Option<Str<'a>>,
     is_error: Option<bool>,
-    #[serde(borrow)]
-    tags: Option<Vec<RawTag<'a>>>,
+    #[serde(borrow, default, deserialize_with = "tag_pairs")]
+    tags: Option<Pairs<'a>>,
     #[serde(borrow)]
     logs: Option<Vec<RawLog<'a>>>,
+}
+
+/// Tags read straight into the model's pairs.
+fn tag_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pairs<'de>>, D::Error> {
+    let tags: Option<Vec<RawTag<'de>>> = Deserialize::deserialize(d)?;
+    Ok(tags.map(pairs))
 }
 
 #[derive(Deserialize)]
@@ -71,11 +75,8 @@ struct RawLog<'a> {
     data: Option<Vec<RawTag<'a>>>,
 }
 
-type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
-
-fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Pairs<'_> {
-    tags.unwrap_or_default()
-        .into_iter()
+fn pairs(tags: Vec<RawTag<'_>>) -> Pairs<'_> {
+    tags.into_iter()
         .map(|t| (t.key.into_cow(), cow(t.value)))
         .collect()
 }
@@ -83,7 +84,7 @@ fn pairs(tags: Option<Vec<RawTag<'_>>>) -> Pairs<'_> {
 /// The fields of a span [`scan_span`] reads, in the order the OAP server
 /// writes them (`serviceInstanceName`, between `serviceCode` and
 /// `startTime`, is not read: it breaks the sequence once per span).
-const SPAN_KEYS: &[&str] = &[
+const SPAN_KEYS: Keys<16> = Keys::new([
     "traceId",
     "segmentId",
     "spanId",
@@ -100,12 +101,13 @@ const SPAN_KEYS: &[&str] = &[
     "layer",
     "tags",
     "logs",
-];
+]);
 
 /// One span read straight off the text, as `RawSpan`'s `Deserialize` reads
 /// it (same fields, required ones required, unknown ones skipped, a repeated
 /// field refused); `None` wherever that would fail or the scanner gives up.
-pub fn scan_span<'a>(s: &mut Scan<'a>) -> Option<RawSpan<'a>> {
+/// Tags go into a vector from `pool`.
+pub fn scan_span<'a>(s: &mut Scan<'a>, pool: &mut Pool<'a>) -> Option<RawSpan<'a>> {
     let mut trace_id = None;
     let mut segment_id = None;
     let mut span_id = None;
@@ -122,7 +124,7 @@ pub fn scan_span<'a>(s: &mut Scan<'a>) -> Option<RawSpan<'a>> {
     let mut is_error = None;
     let mut tags = None;
     let mut logs = None;
-    s.object_with(SPAN_KEYS, |s, key| match key {
+    s.object_with(&SPAN_KEYS, |s, key| match key {
         Field::Known(0) => once(&mut trace_id, Str(s.string()?)),
         Field::Known(1) => once(&mut segment_id, Str(s.string()?)),
         Field::Known(2) => once(&mut span_id, s.int()?),
@@ -137,7 +139,7 @@ pub fn scan_span<'a>(s: &mut Scan<'a>) -> Option<RawSpan<'a>> {
         Field::Known(11) => once(&mut component, opt_str(s)?),
         Field::Known(12) => once(&mut is_error, opt(s, Scan::bool)?),
         Field::Known(13) => once(&mut layer, opt_str(s)?),
-        Field::Known(14) => once(&mut tags, opt(s, |s| list(s, scan_tag))?),
+        Field::Known(14) => once(&mut tags, opt(s, |s| scan_tags(s, pool.tags()))?),
         Field::Known(15) => once(&mut logs, opt(s, |s| list(s, scan_log))?),
         _ => s.skip(),
     })?;
@@ -202,7 +204,7 @@ fn scan_ref<'a>(s: &mut Scan<'a>) -> Option<RawRef<'a>> {
     let (mut segment, mut span, mut kind) = (None, None, None);
     // A ref's `traceId` (first) is not read.
     s.object_with(
-        &["traceId", "parentSegmentId", "parentSpanId", "type"],
+        &const { Keys::new(["traceId", "parentSegmentId", "parentSpanId", "type"]) },
         |s, key| match key {
             Field::Known(1) => once(&mut segment, Str(s.string()?)),
             Field::Known(2) => once(&mut span, s.int()?),
@@ -217,9 +219,18 @@ fn scan_ref<'a>(s: &mut Scan<'a>) -> Option<RawRef<'a>> {
     })
 }
 
+fn scan_tags<'a>(s: &mut Scan<'a>, mut out: Pairs<'a>) -> Option<Pairs<'a>> {
+    s.array(|s| {
+        let tag = scan_tag(s)?;
+        out.push((tag.key.into_cow(), cow(tag.value)));
+        Some(())
+    })?;
+    Some(out)
+}
+
 fn scan_tag<'a>(s: &mut Scan<'a>) -> Option<RawTag<'a>> {
     let (mut key, mut value) = (None, None);
-    s.object_with(&["key", "value"], |s, k| match k {
+    s.object_with(&const { Keys::new(["key", "value"]) }, |s, k| match k {
         Field::Known(0) => once(&mut key, Str(s.string()?)),
         Field::Known(1) => once(&mut value, opt_str(s)?),
         _ => s.skip(),
@@ -232,7 +243,7 @@ fn scan_tag<'a>(s: &mut Scan<'a>) -> Option<RawTag<'a>> {
 
 fn scan_log<'a>(s: &mut Scan<'a>) -> Option<RawLog<'a>> {
     let (mut time, mut data) = (None, None);
-    s.object_with(&["time", "data"], |s, k| match k {
+    s.object_with(&const { Keys::new(["time", "data"]) }, |s, k| match k {
         Field::Known(0) => once(&mut time, s.int()?),
         Field::Known(1) => once(&mut data, opt(s, |s| list(s, scan_tag))?),
         _ => s.skip(),
@@ -247,7 +258,7 @@ pub fn convert_one<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) {
     let segment = r.segment_id.into_cow();
     // `<segmentId>-<spanId>`.
     let id = out.compose(&segment, '-', r.span_id);
-    let mut refs = Vec::new();
+    let mut refs = out.pool.refs();
     if let Some(p) = r.parent_span_id.filter(|&p| p >= 0) {
         refs.push(SpanRef {
             parent: out.compose(&segment, '-', p),
@@ -295,7 +306,7 @@ pub fn convert_one<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) {
         .into_iter()
         .map(|l| Log {
             time_us: l.time.saturating_mul(1000),
-            fields: pairs(l.data),
+            fields: l.data.map(pairs).unwrap_or_default(),
         })
         .collect();
     out.push(Span {
@@ -306,7 +317,7 @@ pub fn convert_one<'a>(r: RawSpan<'a>, out: &mut Sink<'_, 'a>) {
         start_us: r.start_time.saturating_mul(1000),
         end_us: r.end_time.saturating_mul(1000),
         refs,
-        tags: pairs(r.tags),
+        tags: r.tags.unwrap_or_default(),
         logs,
         error: r.is_error.unwrap_or(false),
         peer: r.peer.map(Str::into_cow).filter(|p| !p.is_empty()),

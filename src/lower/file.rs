@@ -85,14 +85,15 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
         if deferred {
             return;
         }
-        for span in read.drain(..) {
+        // Read, not taken: the reader reuses their vectors.
+        for span in read.iter() {
             let index = spans.len();
             let id = out.db.sym(&span.id);
-            let hash = content_hash(&span);
+            let hash = content_hash(span);
             taken.resize(out.db.symbols.len(), false);
             let lowered = !std::mem::replace(&mut taken[id as usize], true);
             if lowered {
-                out.lower_span(id, &span, file_sym, index as i64, path);
+                out.lower_span(id, span, file_sym, index as i64, path);
                 if out.sql.take_deferred() {
                     // The file is lowered again in order: nothing more here.
                     deferred = true;
