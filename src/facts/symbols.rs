@@ -30,6 +30,25 @@ pub struct Symbols {
     /// comparisons in byte order (`A < B` over span ids) end here without
     /// reading the arena.
     prefixes: Vec<u64>,
+    /// A small cache of symbols interned lately, indexed by a mix of a
+    /// string's length and its first and last eight bytes: lowering meets
+    /// the same service, layer, tag key or table name again and again,
+    /// and finding it here costs a compare, not hashing the string and
+    /// probing the table. Always checked against the text; emptied when
+    /// symbols are forgotten.
+    recent: Vec<Sym>,
+}
+
+const RECENT_BITS: u32 = 10;
+const NO_SYM: Sym = Sym::MAX;
+
+/// The `recent` slot of strings of 8 bytes or more.
+#[inline]
+fn recent_slot(s: &[u8]) -> usize {
+    let first = u64::from_le_bytes(s[..8].try_into().expect("8 bytes"));
+    let last = u64::from_le_bytes(s[s.len() - 8..].try_into().expect("8 bytes"));
+    let mixed = (first ^ last.rotate_left(29) ^ s.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> (64 - RECENT_BITS)) as usize
 }
 
 impl std::fmt::Debug for Symbols {
@@ -40,8 +59,23 @@ impl std::fmt::Debug for Symbols {
 
 impl Symbols {
     pub fn intern(&mut self, s: &str) -> Sym {
+        // Shorter strings hash about as fast as they would be looked up.
+        if s.len() < 8 {
+            let short = self.hash(s);
+            return self.intern_hashed(s, short);
+        }
+        if self.recent.is_empty() {
+            self.recent = vec![NO_SYM; 1 << RECENT_BITS];
+        }
+        let slot = recent_slot(s.as_bytes());
+        let seen = self.recent[slot];
+        if seen != NO_SYM && bytes(&self.text, &self.ends, seen) == s.as_bytes() {
+            return seen;
+        }
         let short = self.hash(s);
-        self.intern_hashed(s, short)
+        let id = self.intern_hashed(s, short);
+        self.recent[slot] = id;
+        id
     }
 
     /// Each symbol's hash bits, by id, for [`Symbols::intern_hashed`] into
@@ -142,10 +176,20 @@ impl Symbols {
                 entry.remove();
             }
         }
+        self.recent.clear();
         let end = len.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
         self.text.truncate(end);
         self.ends.truncate(len);
         self.prefixes.truncate(len);
+    }
+
+    /// Forgets every symbol, keeping the memory for reuse.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.ids.clear();
+        self.prefixes.clear();
+        self.recent.fill(NO_SYM);
     }
 
     /// The id of `s` if it was interned.
@@ -282,6 +326,26 @@ mod tests {
         assert_eq!(s.intern("ccc"), 1);
         assert_eq!(s.resolve(1), "ccc");
         assert_eq!(s.cmp(0, 1), "a".cmp("ccc"));
+    }
+
+    /// The cache of recent symbols never answers for a string it does not
+    /// hold: strings alike at both ends and in length share its slot.
+    #[test]
+    fn recent_symbols_are_checked_and_forgotten() {
+        let mut s = Symbols::default();
+        let a = "trace-id.1.00000001";
+        let b = "trace-id.2.00000001";
+        assert_eq!(recent_slot(a.as_bytes()), recent_slot(b.as_bytes()));
+        let (ia, ib) = (s.intern(a), s.intern(b));
+        assert_ne!(ia, ib);
+        assert_eq!((s.intern(a), s.intern(b), s.intern(a)), (ia, ib, ia));
+        s.truncate(1);
+        assert_eq!(s.intern(b), 1);
+        assert_eq!(s.resolve(1), b);
+        s.clear();
+        assert_eq!(s.intern(b), 0);
+        assert_eq!(s.intern(a), 1);
+        assert_eq!(s.get(a), Some(1));
     }
 
     #[test]
