@@ -139,6 +139,14 @@ impl Default for FactDb {
 }
 
 impl FactDb {
+    /// Forgets every fact and symbol, keeping the memory for reuse.
+    pub fn clear(&mut self) {
+        self.symbols.clear();
+        for table in &mut self.tables {
+            table.cells.clear();
+        }
+    }
+
     pub fn table(&self, rel: Base) -> &Table {
         &self.tables[rel as usize]
     }

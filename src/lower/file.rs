@@ -49,12 +49,14 @@ pub struct FileFacts {
 
 /// Reads, parses and lowers one file, exactly as `Lowerer::add_file` would
 /// if no earlier file had taken one of its span ids (which the merge checks).
-pub fn lower(path: &Path, sql: &mut SqlLowerer) -> Lowered {
+/// The facts go into `db` (emptied), whose memory an earlier file may have
+/// left: a fresh table for each file had its pages faulted in each time.
+pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
     let text = match crate::ingest::read_text(path) {
         Ok(text) => text,
         Err(problem) => return Lowered::Failed(problem),
     };
-    let mut db = FactDb::default();
+    db.clear();
     // Sized from the text (TrainTicket: ~780 bytes of JSON per span, about
     // two distinct strings per span, a third of the text): growing from
     // nothing copied each file's rows several times over, and pages never

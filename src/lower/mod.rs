@@ -294,7 +294,8 @@ impl Lowerer {
     /// its rows appended. `Err` (with nothing changed) when one of its spans
     /// takes an id an earlier file took: then which spans are lowered
     /// differs, and the file must go through `add_file`.
-    fn merge(&mut self, file: FileFacts) -> Result<(), PathBuf> {
+    /// Gives back the file's fact tables for another file.
+    fn merge(&mut self, file: FileFacts) -> Result<FactDb, PathBuf> {
         self.reserve_like(&file);
         let symbols = &mut self.db.symbols;
         let before = symbols.len();
@@ -335,7 +336,7 @@ impl Lowerer {
                 }
             }
         }
-        Ok(())
+        Ok(file.db)
     }
 
     /// Completes the facts that need the whole input and returns them with
@@ -417,13 +418,16 @@ pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
     let sql: Vec<Mutex<SqlLowerer>> = (0..threads)
         .map(|_| Mutex::new(SqlLowerer::in_isolation(keys.clone())))
         .collect();
+    // Fact tables of merged files, for the files still to be lowered.
+    let spare: Mutex<Vec<FactDb>> = Mutex::new(Vec::new());
     let lower_batch = |batch: &[PathBuf]| -> Vec<Lowered> {
         batch
             .par_iter()
             .map(|path| {
                 let slot = rayon::current_thread_index().unwrap_or(0) % threads;
                 let mut sql = sql[slot].lock().unwrap_or_else(|e| e.into_inner());
-                file::lower(path, &mut sql)
+                let db = spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                file::lower(path, &mut sql, db.unwrap_or_default())
             })
             .collect()
     };
@@ -433,7 +437,9 @@ pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
         let next = batches.next();
         let merge = || {
             for lowered in done {
-                lowerer.take(lowered, &mut problems);
+                if let Some(db) = lowerer.take(lowered, &mut problems) {
+                    spare.lock().unwrap_or_else(|e| e.into_inner()).push(db);
+                }
             }
         };
         pending = rayon::join(merge, || next.map(lower_batch)).1;
@@ -446,14 +452,18 @@ pub fn load(paths: &[PathBuf], keys: KeyColumns) -> (FactDb, Vec<Problem>) {
 impl Lowerer {
     /// Adds one file's outcome: merged facts, or the file lowered again in
     /// order where merging cannot give the same facts, or its problem.
-    fn take(&mut self, lowered: Lowered, problems: &mut Vec<Problem>) {
+    /// Returns the merged file's fact tables, for reuse.
+    fn take(&mut self, lowered: Lowered, problems: &mut Vec<Problem>) -> Option<FactDb> {
         let path = match lowered {
             Lowered::Facts(facts) => match self.merge(facts) {
-                Ok(()) => return,
+                Ok(db) => return Some(db),
                 Err(path) => path,
             },
             Lowered::InOrder(path) => path,
-            Lowered::Failed(problem) => return problems.push(problem),
+            Lowered::Failed(problem) => {
+                problems.push(problem);
+                return None;
+            }
         };
         match crate::ingest::read_text(&path) {
             Ok(text) => match crate::ingest::parse(&path, &text) {
@@ -462,6 +472,7 @@ impl Lowerer {
             },
             Err(problem) => problems.push(problem),
         }
+        None
     }
 }
 
