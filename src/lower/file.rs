@@ -64,7 +64,12 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
     let spans_guess = text.len() / 512;
     db.symbols.reserve(2 * spans_guess, text.len() / 3);
     for table in &mut db.tables {
-        table.cells.reserve(spans_guess * table.arity);
+        let cells = spans_guess * table.arity;
+        // An emptied vector too small is replaced, not grown: growing
+        // copies its whole old allocation.
+        if table.cells.capacity() < cells {
+            table.cells = Vec::with_capacity(cells);
+        }
     }
     let mut edges = Vec::with_capacity(spans_guess);
     let mut problems = Vec::new();
