@@ -203,6 +203,10 @@ impl<'a> Scan<'a> {
         #[cfg(target_arch = "x86_64")]
         {
             i = sse2::skip_plain(b, i);
+            // Stopped before the last 16 bytes: at the byte sought.
+            if i + 16 <= b.len() {
+                return i;
+            }
         }
         while i + 8 <= b.len() {
             let v = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
