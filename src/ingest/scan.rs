@@ -329,14 +329,17 @@ impl<'a> Scan<'a> {
         let mut i = start;
         let mut n: u64 = 0;
         while let Some(&d) = b.get(i) {
-            if !d.is_ascii_digit() {
+            let d = d.wrapping_sub(b'0');
+            if d > 9 {
                 break;
             }
-            n = n.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+            // Cannot overflow: 20 digits or more give up below.
+            n = n.wrapping_mul(10).wrapping_add(d as u64);
             i += 1;
         }
         let digits = i - start;
-        if digits == 0 || (digits > 1 && b[start] == b'0') {
+        // 19 digits fit a `u64`; more never fit an `i64`.
+        if digits == 0 || digits > 19 || (digits > 1 && b[start] == b'0') {
             return None;
         }
         if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
@@ -609,6 +612,13 @@ mod tests {
             "9223372036854775808",
             "-9223372036854775809",
             "18446744073709551616",
+            "18446744073709551615",
+            "9999999999999999999",
+            "-9999999999999999999",
+            "99999999999999999999",
+            "1234567890123456789",
+            "-1234567890123456789",
+            "1716946829770",
             "1.0",
             "1e3",
             "01",

@@ -164,7 +164,7 @@ pub fn scan_span<'a>(s: &mut Scan<'a>, pool: &mut Pool<'a>) -> Option<RawSpan<'a
 }
 
 /// Sets a field met for the first time; a repeated field is an error.
-#[inline]
+#[inline(always)]
 fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     if slot.is_some() {
         return None;
