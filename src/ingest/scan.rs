@@ -483,7 +483,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Consumes `"key":` for `keys[i]` if it is next, written plainly.
-    #[inline]
+    #[inline(always)]
     fn expected_key<const N: usize>(&mut self, keys: &Keys<N>, i: usize) -> bool {
         if self.peek() != Some(b'"') {
             return false;
