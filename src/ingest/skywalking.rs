@@ -82,15 +82,16 @@ fn pairs(tags: Vec<RawTag<'_>>) -> Pairs<'_> {
 }
 
 /// The fields of a span [`scan_span`] reads, in the order the OAP server
-/// writes them (`serviceInstanceName`, between `serviceCode` and
-/// `startTime`, is not read: it breaks the sequence once per span).
-const SPAN_KEYS: Keys<16> = Keys::new([
+/// writes them. `serviceInstanceName` is not read, but listed: found in
+/// place and skipped, instead of read as an unknown key once a span.
+const SPAN_KEYS: Keys<17> = Keys::new([
     "traceId",
     "segmentId",
     "spanId",
     "parentSpanId",
     "refs",
     "serviceCode",
+    "serviceInstanceName",
     "startTime",
     "endTime",
     "endpointName",
@@ -131,16 +132,18 @@ pub fn scan_span<'a>(s: &mut Scan<'a>, pool: &mut Pool<'a>) -> Option<RawSpan<'a
         Field::Known(3) => once(&mut parent_span_id, opt(s, Scan::int)?),
         Field::Known(4) => once(&mut refs, opt(s, |s| list(s, scan_ref))?),
         Field::Known(5) => once(&mut service_code, opt_str(s)?),
-        Field::Known(6) => once(&mut start_time, s.int()?),
-        Field::Known(7) => once(&mut end_time, s.int()?),
-        Field::Known(8) => once(&mut endpoint_name, opt_str(s)?),
-        Field::Known(9) => once(&mut kind, opt_str(s)?),
-        Field::Known(10) => once(&mut peer, opt_str(s)?),
-        Field::Known(11) => once(&mut component, opt_str(s)?),
-        Field::Known(12) => once(&mut is_error, opt(s, Scan::bool)?),
-        Field::Known(13) => once(&mut layer, opt_str(s)?),
-        Field::Known(14) => once(&mut tags, opt(s, |s| scan_tags(s, pool.tags()))?),
-        Field::Known(15) => once(&mut logs, opt(s, |s| list(s, scan_log))?),
+        // serviceInstanceName
+        Field::Known(6) => s.skip(),
+        Field::Known(7) => once(&mut start_time, s.int()?),
+        Field::Known(8) => once(&mut end_time, s.int()?),
+        Field::Known(9) => once(&mut endpoint_name, opt_str(s)?),
+        Field::Known(10) => once(&mut kind, opt_str(s)?),
+        Field::Known(11) => once(&mut peer, opt_str(s)?),
+        Field::Known(12) => once(&mut component, opt_str(s)?),
+        Field::Known(13) => once(&mut is_error, opt(s, Scan::bool)?),
+        Field::Known(14) => once(&mut layer, opt_str(s)?),
+        Field::Known(15) => once(&mut tags, opt(s, |s| scan_tags(s, pool.tags()))?),
+        Field::Known(16) => once(&mut logs, opt(s, |s| list(s, scan_log))?),
         _ => s.skip(),
     })?;
     Some(RawSpan {
