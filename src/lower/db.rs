@@ -65,6 +65,14 @@ pub fn peer<'s>(span: &'s Span<'_>) -> Option<Cow<'s, str>> {
 /// The database call a span records: it must carry a statement, or a
 /// database system, name or instance.
 pub fn db_call<'s>(span: &'s Span<'_>) -> Option<DbCall<'s>> {
+    // Every name below starts so: one pass rules out most spans.
+    if !span
+        .tags
+        .iter()
+        .any(|(k, _)| k.starts_with("db.") || k == "sql.query")
+    {
+        return None;
+    }
     let statement = span.first_tag(&["db.statement", "db.query.text", "sql.query"]);
     let system = span.first_tag(&["db.system", "db.system.name", "db.type"]);
     let name = span.first_tag(&["db.instance", "db.name", "db.namespace"]);
