@@ -80,6 +80,7 @@ pub enum Field<'a> {
 /// text in one vector compare instead of a call to `memcmp`.
 pub struct Keys<const N: usize> {
     names: [&'static str; N],
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     spelled: [[u8; 16]; N],
 }
 
