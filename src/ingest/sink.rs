@@ -31,15 +31,16 @@ impl<'a> Pool<'a> {
 
     /// Keeps the vectors of a span no longer needed.
     fn recycle(&mut self, span: Span<'a>) {
-        let (mut tags, mut refs) = (span.tags, span.refs);
-        if tags.capacity() > 0 {
-            tags.clear();
-            self.tags.push(tags);
-        }
-        if refs.capacity() > 0 {
-            refs.clear();
-            self.refs.push(refs);
-        }
+        keep(&mut self.tags, span.tags);
+        keep(&mut self.refs, span.refs);
+    }
+}
+
+/// Keeps `v`, emptied, in `pool` if it holds any memory.
+fn keep<T>(pool: &mut Vec<Vec<T>>, mut v: Vec<T>) {
+    if v.capacity() > 0 {
+        v.clear();
+        pool.push(v);
     }
 }
 

@@ -5,6 +5,8 @@
 //! `refs` across segments: CROSS_PROCESS to the caller's Exit span,
 //! CROSS_THREAD to the span that handed work to another thread.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer};
 
 use super::json::{cow, Str};
@@ -75,10 +77,15 @@ struct RawLog<'a> {
     data: Option<Vec<RawTag<'a>>>,
 }
 
+impl<'a> RawTag<'a> {
+    /// The tag as the model keeps it: a missing value is empty.
+    fn into_pair(self) -> (Cow<'a, str>, Cow<'a, str>) {
+        (self.key.into_cow(), cow(self.value))
+    }
+}
+
 fn pairs(tags: Vec<RawTag<'_>>) -> Pairs<'_> {
-    tags.into_iter()
-        .map(|t| (t.key.into_cow(), cow(t.value)))
-        .collect()
+    tags.into_iter().map(RawTag::into_pair).collect()
 }
 
 /// The fields of a span [`scan_span`] reads, in the order the OAP server
@@ -224,8 +231,7 @@ fn scan_ref<'a>(s: &mut Scan<'a>) -> Option<RawRef<'a>> {
 
 fn scan_tags<'a>(s: &mut Scan<'a>, mut out: Pairs<'a>) -> Option<Pairs<'a>> {
     s.array(|s| {
-        let tag = scan_tag(s)?;
-        out.push((tag.key.into_cow(), cow(tag.value)));
+        out.push(scan_tag(s)?.into_pair());
         Some(())
     })?;
     Some(out)
