@@ -72,6 +72,7 @@ pub fn load(args: &InputArgs) -> (FactDb, bool) {
         }
     }
     let started = std::time::Instant::now();
+    let cpu_before = super::cpu_usage::Usage::now();
     let (db, more) = crate::lower::load(&args.inputs, keys);
     problems.extend(more);
     if args.stats {
@@ -84,6 +85,15 @@ pub fn load(args: &InputArgs) -> (FactDb, bool) {
             spans as f64 / secs.max(1e-9),
             rayon::current_num_threads()
         );
+        if let (Some(before), Some(after)) = (cpu_before, super::cpu_usage::Usage::now()) {
+            // Wall time on a shared host moves with its neighbours; where
+            // the time went (page faults are system time) says more.
+            let used = after.since(&before);
+            eprintln!(
+                "stats: ingest+lower cpu: user {:.3} s, system {:.3} s, {} minor page faults",
+                used.user_s, used.system_s, used.minor_faults
+            );
+        }
     }
     let failed = report(&problems, args.strict);
     (db, failed)

@@ -3,6 +3,7 @@
 //! by the library modules, which know nothing of the terminal.
 
 mod check_cmd;
+mod cpu_usage;
 mod eval_cmd;
 mod eval_output;
 mod explain_cmd;
