@@ -22,15 +22,31 @@ BIN=target/release/rulecheck
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
+# A fixed CPU-bound loop, timed before and after: this host's speed moves
+# with its neighbours (the same loop took 1.1 s and 3.6 s on other days).
+calibrate() {
+  python3 -c 'import time
+t = time.perf_counter(); s = 0
+for i in range(20_000_000): s += i
+print(f"== host speed: 20M Python additions in {time.perf_counter() - t:.2f} s")'
+}
+calibrate
+
+# One thread runs pinned to one core (taskset), so that "one core" holds
+# for the kernel's work on its behalf (page faults) too.
+PIN=()
+command -v taskset >/dev/null && PIN=(taskset -c 0)
 for threads in 1 $(nproc); do
   echo "== RAYON_NUM_THREADS=$threads"
   rates=()
+  pin=()
+  [ "$threads" = 1 ] && pin=("${PIN[@]}")
   for _ in $(seq "$RUNS"); do
-    line=$(RAYON_NUM_THREADS=$threads /usr/bin/time -f 'peak_rss_kb %M' "$BIN" facts "$DATA" -o "$OUT" --stats 2>&1 >/dev/null | tr '\n' ' ')
+    line=$(RAYON_NUM_THREADS=$threads /usr/bin/time -f 'peak_rss_kb %M' "${pin[@]}" "$BIN" facts "$DATA" -o "$OUT" --stats 2>&1 >/dev/null | tr '\n' ' ')
     rate=$(sed -E 's/.*\(([0-9]+) spans\/s.*/\1/' <<<"$line")
     rss=$(sed -E 's/.*peak_rss_kb ([0-9]+).*/\1/' <<<"$line")
     rates+=("$rate")
-    echo "  $(grep -o 'ingest+lower: [^(]*' <<<"$line")-> $rate spans/s, peak RSS $((rss / 1024)) MiB"
+    echo "  $(grep -o 'ingest+lower: [^(]*' <<<"$line")-> $rate spans/s, peak RSS $((rss / 1024)) MiB;$(sed -nE 's/.*cpu:( user [0-9.]+ s, system [0-9.]+ s).*/\1/p' <<<"$line")"
   done
   median=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   echo "  median ingest+lower: $median spans/s"
@@ -39,3 +55,4 @@ echo "== whole command (ingest + lowering + writing the .facts files)"
 hyperfine --runs "$RUNS" --warmup 1 \
   "RAYON_NUM_THREADS=1 $BIN facts $DATA -o $OUT" \
   "$BIN facts $DATA -o $OUT"
+calibrate
