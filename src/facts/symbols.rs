@@ -51,6 +51,26 @@ fn recent_slot(s: &[u8]) -> usize {
     (mixed >> (64 - RECENT_BITS)) as usize
 }
 
+/// The `recent` slot of a string under 8 bytes, from its
+/// [`short_prefix`] and length.
+#[inline]
+fn recent_short_slot(prefix: u64, len: usize) -> usize {
+    let mixed = (prefix ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> (64 - RECENT_BITS)) as usize
+}
+
+/// [`prefix`] of a string under 8 bytes, without a variable-length copy.
+#[inline]
+fn short_prefix(s: &[u8]) -> u64 {
+    debug_assert!(s.len() < 8);
+    let mut v = 0u64;
+    for &b in s {
+        v = v << 8 | b as u64;
+    }
+    // `s.len() < 8`, so the shift is at least 8.
+    v << (8 * (8 - s.len()))
+}
+
 impl std::fmt::Debug for Symbols {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Symbols").field("len", &self.len()).finish()
@@ -59,19 +79,30 @@ impl std::fmt::Debug for Symbols {
 
 impl Symbols {
     pub fn intern(&mut self, s: &str) -> Sym {
-        // Shorter strings hash about as fast as they would be looked up.
-        if s.len() < 8 {
-            let short = self.hash(s);
-            return self.intern_hashed(s, short);
-        }
         if self.recent.is_empty() {
             self.recent = vec![NO_SYM; 1 << RECENT_BITS];
         }
-        let slot = recent_slot(s.as_bytes());
-        let seen = self.recent[slot];
-        if seen != NO_SYM && bytes(&self.text, &self.ends, seen) == s.as_bytes() {
-            return seen;
-        }
+        let slot = if s.len() < 8 {
+            // A string this short is its zero-padded prefix and its length:
+            // checking a cached symbol compares two words, not the text.
+            let p = short_prefix(s.as_bytes());
+            let slot = recent_short_slot(p, s.len());
+            let seen = self.recent[slot];
+            if seen != NO_SYM
+                && self.prefixes[seen as usize] == p
+                && bytes(&self.text, &self.ends, seen).len() == s.len()
+            {
+                return seen;
+            }
+            slot
+        } else {
+            let slot = recent_slot(s.as_bytes());
+            let seen = self.recent[slot];
+            if seen != NO_SYM && bytes(&self.text, &self.ends, seen) == s.as_bytes() {
+                return seen;
+            }
+            slot
+        };
         let short = self.hash(s);
         let id = self.intern_hashed(s, short);
         self.recent[slot] = id;
@@ -346,6 +377,35 @@ mod tests {
         assert_eq!(s.intern(b), 0);
         assert_eq!(s.intern(a), 1);
         assert_eq!(s.get(a), Some(1));
+    }
+
+    /// Short strings are cached by prefix and length: strings that differ
+    /// only by trailing NULs or in length stay apart.
+    #[test]
+    fn short_strings_are_cached_apart() {
+        let mut s = Symbols::default();
+        let words = [
+            "",
+            "a",
+            "a\0",
+            "a\0\0",
+            "ab",
+            "abcdefg",
+            "abcdef",
+            "abcdefg\0",
+            "ü",
+        ];
+        for w in words.iter().filter(|w| w.len() < 8) {
+            assert_eq!(short_prefix(w.as_bytes()), prefix(w), "{w:?}");
+        }
+        let ids: Vec<Sym> = words.iter().map(|w| s.intern(w)).collect();
+        for _ in 0..2 {
+            for (w, id) in words.iter().zip(&ids) {
+                assert_eq!(s.intern(w), *id, "{w:?}");
+                assert_eq!(s.resolve(*id), *w);
+            }
+        }
+        assert_eq!(s.len(), words.len());
     }
 
     #[test]
