@@ -39,7 +39,7 @@ pub struct Symbols {
     recent: Vec<Sym>,
 }
 
-const RECENT_BITS: u32 = 10;
+const RECENT_BITS: u32 = 12;
 const NO_SYM: Sym = Sym::MAX;
 
 /// The `recent` slot of strings of 8 bytes or more.
