@@ -8,6 +8,7 @@
 
 pub mod image;
 pub mod schema;
+mod symbol_index;
 pub mod symbols;
 pub mod tsv;
 

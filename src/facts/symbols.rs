@@ -8,8 +8,9 @@
 use std::cmp::Ordering;
 use std::hash::{BuildHasher, BuildHasherDefault};
 
-use hashbrown::HashTable;
 use rustc_hash::FxHasher;
+
+use super::symbol_index::{Index, AHEAD};
 
 pub type Sym = u32;
 
@@ -24,7 +25,7 @@ pub struct Symbols {
     /// Each symbol's id with 32 bits of its hash: growing the table and
     /// most failed comparisons then never read the arena (at two million
     /// symbols, rehashing through it was a fifth of interning).
-    ids: HashTable<(Sym, u32)>,
+    ids: Index,
     hasher: Hasher,
     /// The first 8 bytes of each symbol, big-endian and zero-padded: most
     /// comparisons in byte order (`A < B` over span ids) end here without
@@ -113,7 +114,7 @@ impl Symbols {
     /// another table.
     pub fn hashes(&self) -> Vec<u32> {
         let mut out = vec![0; self.len()];
-        for &(id, short) in self.ids.iter() {
+        for (id, short) in self.ids.iter() {
             out[id as usize] = short;
         }
         out
@@ -125,10 +126,10 @@ impl Symbols {
     pub fn intern_hashed(&mut self, s: &str, short: u32) -> Sym {
         debug_assert_eq!(short, self.hash(s));
         let (text, ends) = (&self.text, &self.ends);
-        let found = self.ids.find(widen(short), |&(id, h)| {
-            h == short && bytes(text, ends, id) == s.as_bytes()
-        });
-        if let Some(&(id, _)) = found {
+        if let Some(id) = self
+            .ids
+            .find(short, |id| bytes(text, ends, id) == s.as_bytes())
+        {
             return id;
         }
         let id = Sym::try_from(self.ends.len()).expect("more than 2^32 distinct symbols");
@@ -136,9 +137,33 @@ impl Symbols {
         let end = u32::try_from(self.text.len()).expect("more than 4 GiB of symbol text");
         self.ends.push(end);
         self.prefixes.push(prefix(s));
-        self.ids
-            .insert_unique(widen(short), (id, short), |&(_, h)| widen(h));
+        self.ids.insert(short, id);
         id
+    }
+
+    /// Interns every symbol of `other` (whose hash bits are `hashes`, from
+    /// [`Symbols::hashes`]) in its order: what each of its ids is here.
+    /// The slots of the symbols a little ahead are fetched while one is
+    /// looked up, which is what makes merging a file's symbols into a
+    /// large table fast.
+    pub fn intern_all(&mut self, other: &Symbols, hashes: &[u32]) -> Vec<Sym> {
+        let n = other.len();
+        debug_assert_eq!(hashes.len(), n);
+        self.ids.reserve(n);
+        for &short in hashes.iter().take(AHEAD) {
+            self.ids.prefetch(short);
+        }
+        (0..n)
+            .map(|i| {
+                if let Some(&short) = hashes.get(i + AHEAD) {
+                    self.ids.prefetch(short);
+                }
+                let s = bytes(&other.text, &other.ends, i as Sym);
+                // SAFETY: a whole symbol of `other`'s text, which is a str.
+                let s = unsafe { std::str::from_utf8_unchecked(s) };
+                self.intern_hashed(s, hashes[i])
+            })
+            .collect()
     }
 
     /// Every symbol's text back to back, and where each ends: what
@@ -164,23 +189,21 @@ impl Symbols {
             return Err("symbol text longer than its symbols".to_string());
         }
         let mut symbols = Symbols {
-            ids: HashTable::with_capacity(ends.len()),
             prefixes: Vec::with_capacity(ends.len()),
             ..Symbols::default()
         };
+        symbols.ids.reserve(ends.len());
         for id in 0..ends.len() as Sym {
             let s = name(&text, &ends, id);
             symbols.prefixes.push(prefix(s));
             let short = symbols.hash(s);
-            let found = symbols.ids.find(widen(short), |&(other, h)| {
-                h == short && bytes(&text, &ends, other) == s.as_bytes()
-            });
+            let found = symbols
+                .ids
+                .find(short, |other| bytes(&text, &ends, other) == s.as_bytes());
             if found.is_some() {
                 return Err(format!("symbol `{s}` stored twice"));
             }
-            symbols
-                .ids
-                .insert_unique(widen(short), (id, short), |&(_, h)| widen(h));
+            symbols.ids.insert(short, id);
         }
         symbols.text = text;
         symbols.ends = ends;
@@ -189,7 +212,7 @@ impl Symbols {
 
     /// Room for `symbols` more symbols of `bytes` bytes in all.
     pub fn reserve(&mut self, symbols: usize, bytes: usize) {
-        self.ids.reserve(symbols, |&(_, h)| widen(h));
+        self.ids.reserve(symbols);
         self.ends.reserve(symbols);
         self.prefixes.reserve(symbols);
         self.text.reserve(bytes);
@@ -198,15 +221,7 @@ impl Symbols {
     /// Forgets the symbols from id `len` on: undoes interning since the
     /// table held `len` symbols.
     pub fn truncate(&mut self, len: usize) {
-        for id in (len..self.ends.len()).rev() {
-            let short = self.hash(name(&self.text, &self.ends, id as Sym));
-            if let Ok(entry) = self
-                .ids
-                .find_entry(widen(short), |&(i, _)| i as usize == id)
-            {
-                entry.remove();
-            }
-        }
+        self.ids.retain(|id| (id as usize) < len);
         self.recent.clear();
         let end = len.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
         self.text.truncate(end);
@@ -226,11 +241,9 @@ impl Symbols {
     /// The id of `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<Sym> {
         let short = self.hash(s);
-        self.ids
-            .find(widen(short), |&(id, h)| {
-                h == short && bytes(&self.text, &self.ends, id) == s.as_bytes()
-            })
-            .map(|&(id, _)| id)
+        self.ids.find(short, |id| {
+            bytes(&self.text, &self.ends, id) == s.as_bytes()
+        })
     }
 
     fn hash(&self, s: &str) -> u32 {
@@ -275,12 +288,6 @@ fn prefix(s: &str) -> u64 {
     let n = s.len().min(8);
     bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
     u64::from_be_bytes(bytes)
-}
-
-/// The table's 64-bit hash from the stored 32 bits: multiplying by an odd
-/// constant spreads them into the high bits the table takes its tags from.
-fn widen(short: u32) -> u64 {
-    (short as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// A symbol's bytes, without `name`'s char-boundary checks (which read

@@ -14,7 +14,9 @@ use crate::facts::FactDb;
 
 /// What became of one file.
 pub enum Lowered {
-    Facts(FileFacts),
+    /// Boxed: a file's facts are some 300 bytes of vector handles, which
+    /// the other outcomes need not carry.
+    Facts(Box<FileFacts>),
     /// The file cannot be lowered alone (it has SQL that does not parse,
     /// see [`SqlLowerer::in_isolation`]): it is lowered again, in order.
     InOrder(PathBuf),
@@ -123,7 +125,7 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
     }
     // The reader's warnings come first, as when the file is read whole.
     problems.splice(0..0, reader_problems);
-    Lowered::Facts(FileFacts {
+    Lowered::Facts(Box::new(FileFacts {
         path: path.to_path_buf(),
         bytes: text.len(),
         hashes: db.symbols.hashes(),
@@ -131,5 +133,5 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
         edges,
         problems,
         spans,
-    })
+    }))
 }

@@ -299,13 +299,8 @@ impl Lowerer {
         self.reserve_like(&file);
         let symbols = &mut self.db.symbols;
         let before = symbols.len();
-        let remap: Vec<u64> = (0..file.db.symbols.len())
-            .map(|i| {
-                let s = file.db.symbols.resolve(i as u32);
-                symbols.intern_hashed(s, file.hashes[i]) as u64
-            })
-            .collect();
-        let at = |local: u32| remap[local as usize] as u32;
+        let remap = symbols.intern_all(&file.db.symbols, &file.hashes);
+        let at = |local: u32| remap[local as usize];
         if file
             .spans
             .iter()
@@ -332,7 +327,7 @@ impl Lowerer {
             table.cells.extend_from_slice(&local.cells);
             for row in table.cells[start..].chunks_exact_mut(table.arity.max(1)) {
                 for &c in &symbols {
-                    row[c] = remap[row[c] as usize];
+                    row[c] = remap[row[c] as usize] as u64;
                 }
             }
         }
@@ -455,7 +450,7 @@ impl Lowerer {
     /// Returns the merged file's fact tables, for reuse.
     fn take(&mut self, lowered: Lowered, problems: &mut Vec<Problem>) -> Option<FactDb> {
         let path = match lowered {
-            Lowered::Facts(facts) => match self.merge(facts) {
+            Lowered::Facts(facts) => match self.merge(*facts) {
                 Ok(db) => return Some(db),
                 Err(path) => path,
             },
