@@ -13,11 +13,16 @@ DATA=${DATA:-bench-data/scaled-1100}
 [ -d "$DATA" ] || { echo "skipped: $DATA not found (benches/ingest.sh makes it)"; exit 0; }
 OUT=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+# One thread runs pinned to one core, as in benches/ingest.sh.
+PIN=()
+command -v taskset >/dev/null && PIN=(taskset -c 0)
 for threads in 1 2; do
   declare -A times=()
+  pin=()
+  [ "$threads" = 1 ] && pin=("${PIN[@]}")
   for _ in $(seq "$RUNS"); do
     for bin in "$@"; do
-      t=$(RAYON_NUM_THREADS=$threads "$bin" facts "$DATA" -o "$OUT" --stats 2>&1 >/dev/null |
+      t=$(RAYON_NUM_THREADS=$threads "${pin[@]}" "$bin" facts "$DATA" -o "$OUT" --stats 2>&1 >/dev/null |
         sed -nE 's/.*ingest\+lower: .* in ([0-9.]+) s .*/\1/p')
       times[$bin]="${times[$bin]:-} $t"
     done
