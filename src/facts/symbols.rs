@@ -60,6 +60,22 @@ fn recent_short_slot(prefix: u64, len: usize) -> usize {
     (mixed >> (64 - RECENT_BITS)) as usize
 }
 
+/// Equality of two byte strings, the second at least 8 bytes long: up to
+/// 16 bytes (most cached names: tag keys, services, components) as two
+/// overlapping words, without calling `memcmp`.
+#[inline]
+fn same_long(a: &[u8], b: &[u8]) -> bool {
+    let n = b.len();
+    if a.len() != n {
+        return false;
+    }
+    if n > 16 {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+}
+
 /// [`prefix`] of a string under 8 bytes, without a variable-length copy.
 #[inline]
 fn short_prefix(s: &[u8]) -> u64 {
@@ -99,7 +115,7 @@ impl Symbols {
         } else {
             let slot = recent_slot(s.as_bytes());
             let seen = self.recent[slot];
-            if seen != NO_SYM && bytes(&self.text, &self.ends, seen) == s.as_bytes() {
+            if seen != NO_SYM && same_long(bytes(&self.text, &self.ends, seen), s.as_bytes()) {
                 return seen;
             }
             slot
@@ -413,6 +429,20 @@ mod tests {
             }
         }
         assert_eq!(s.len(), words.len());
+    }
+
+    #[test]
+    fn same_long_is_byte_equality() {
+        for n in 8..40usize {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            assert!(same_long(&a, &a));
+            assert!(!same_long(&a[..n - 1], &a));
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 1;
+                assert!(!same_long(&a, &b), "{n} {at}");
+            }
+        }
     }
 
     #[test]
