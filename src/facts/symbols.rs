@@ -84,8 +84,8 @@ fn short_prefix(s: &[u8]) -> u64 {
     for &b in s {
         v = v << 8 | b as u64;
     }
-    // `s.len() < 8`, so the shift is at least 8.
-    v << (8 * (8 - s.len()))
+    // The empty string shifts by 64 bits, past a u64: its prefix is 0.
+    v.checked_shl(8 * (8 - s.len() as u32)).unwrap_or(0)
 }
 
 impl std::fmt::Debug for Symbols {
