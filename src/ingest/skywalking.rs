@@ -149,7 +149,12 @@ pub fn scan_span<'a>(s: &mut Scan<'a>, pool: &mut Pool<'a>) -> Option<RawSpan<'a
         Field::Known(12) => once(&mut component, opt_str(s)?),
         Field::Known(13) => once(&mut is_error, opt(s, Scan::bool)?),
         Field::Known(14) => once(&mut layer, opt_str(s)?),
-        Field::Known(15) => once(&mut tags, opt(s, |s| scan_tags(s, pool.tags()))?),
+        Field::Known(15) => once(
+            &mut tags,
+            opt(s, |s| {
+                list_into(s, pool.tags(), |s| scan_tag(s).map(RawTag::into_pair))
+            })?,
+        ),
         Field::Known(16) => once(&mut logs, opt(s, |s| list(s, scan_log))?),
         _ => s.skip(),
     })?;
@@ -202,7 +207,15 @@ fn opt_str<'a>(s: &mut Scan<'a>) -> Option<Option<Str<'a>>> {
 }
 
 fn list<'a, T>(s: &mut Scan<'a>, read: fn(&mut Scan<'a>) -> Option<T>) -> Option<Vec<T>> {
-    let mut out = Vec::new();
+    list_into(s, Vec::new(), read)
+}
+
+/// [`list`] appending to `out` (a vector kept from an earlier span).
+fn list_into<'a, T>(
+    s: &mut Scan<'a>,
+    mut out: Vec<T>,
+    mut read: impl FnMut(&mut Scan<'a>) -> Option<T>,
+) -> Option<Vec<T>> {
     s.array(|s| {
         out.push(read(s)?);
         Some(())
@@ -227,14 +240,6 @@ fn scan_ref<'a>(s: &mut Scan<'a>) -> Option<RawRef<'a>> {
         parent_span_id: span?,
         kind: kind.flatten(),
     })
-}
-
-fn scan_tags<'a>(s: &mut Scan<'a>, mut out: Pairs<'a>) -> Option<Pairs<'a>> {
-    s.array(|s| {
-        out.push(scan_tag(s)?.into_pair());
-        Some(())
-    })?;
-    Some(out)
 }
 
 fn scan_tag<'a>(s: &mut Scan<'a>) -> Option<RawTag<'a>> {
