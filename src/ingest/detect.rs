@@ -98,8 +98,11 @@ pub fn parse_each<'a>(
 /// The non-blank lines (numbered from 1) when the text is JSON lines: its
 /// first non-blank line is a whole JSON value and more text follows. A
 /// pretty-printed document fails the first test at once (`{` alone), a
-/// one-line document the second, so neither is parsed twice.
-fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
+/// one-line document the second, so neither is parsed twice. The lines are
+/// found as they are read: a file's lines found all at once were fetched
+/// from memory twice (a file is larger than the caches), once to find
+/// them and once to parse them.
+fn json_lines(text: &str) -> Option<impl Iterator<Item = (usize, &str)>> {
     let start = text.len() - text.trim_start().len();
     let end = start + text[start..].find('\n')?;
     if text[end..].trim().is_empty() {
@@ -108,21 +111,17 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
     serde_json::from_str::<IgnoredAny>(&text[start..end]).ok()?;
     // `str::lines` with a vectorised newline search (the std one looks at
     // a word at a time).
-    let mut lines = Vec::new();
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
-    for (i, end) in ends.enumerate() {
+    Some(ends.enumerate().filter_map(move |(i, end)| {
         let line = &text[start..end];
         let line = match end < text.len() {
             true => line.strip_suffix('\r').unwrap_or(line),
             false => line,
         };
-        if !line.trim().is_empty() {
-            lines.push((i + 1, line));
-        }
         start = end + 1;
-    }
-    Some(lines)
+        (!line.trim().is_empty()).then_some((i + 1, line))
+    }))
 }
 
 fn parse_doc<'a>(text: &'a str, sink: &mut Sink<'_, 'a>) -> Result<Format, DocError> {
@@ -790,7 +789,11 @@ mod tests {
                 .filter(|(_, l)| !l.trim().is_empty())
                 .map(|(i, l)| (i + 1, l))
                 .collect();
-            assert_eq!(json_lines(text), Some(expected), "{text:?}");
+            assert_eq!(
+                json_lines(text).map(Iterator::collect::<Vec<_>>),
+                Some(expected),
+                "{text:?}"
+            );
         }
     }
 
