@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::json::Str;
 use super::scan::Scan;
 use super::sink::Sink;
+use super::source;
 use super::{jaeger, otlp, skywalking, zipkin, FileSpans, Format};
 use crate::diag::Problem;
 use crate::model::Span;
@@ -67,32 +68,111 @@ pub fn parse_each<'a>(
     if text.trim().is_empty() {
         return Err(Problem::error(path, None, "empty file: not a trace"));
     }
-    let mut sink = match arena {
+    if let Some(lines) = json_lines(text) {
+        return parse_lines(path, lines.map(Ok), arena, each);
+    }
+    let mut sink = sink(path, arena);
+    // Spans take a few hundred bytes of JSON or more: room for them all,
+    // instead of copying them as the vector grows.
+    sink.spans.reserve(text.len() / 256);
+    let format = parse_doc(text, &mut sink).map_err(|e| e.into_problem(path, None))?;
+    each(&mut sink.spans);
+    Ok((format, sink.problems))
+}
+
+fn sink<'p, 'a>(path: &'p Path, arena: Option<&'a bumpalo::Bump>) -> Sink<'p, 'a> {
+    match arena {
         Some(arena) => Sink::with_arena(path, arena),
         None => Sink::new(path),
+    }
+}
+
+/// A line of JSON lines and its number, or the error met reaching it.
+type Line<'a> = Result<(usize, &'a str), Problem>;
+
+/// [`parse_each`] of JSON lines.
+fn parse_lines<'a>(
+    path: &Path,
+    lines: impl Iterator<Item = Line<'a>>,
+    arena: Option<&'a bumpalo::Bump>,
+    mut each: impl FnMut(&mut Vec<Span<'a>>),
+) -> Result<(Format, Vec<Problem>), Problem> {
+    let mut sink = sink(path, arena);
+    let mut first = None;
+    for line in lines {
+        let (line_no, line) = line?;
+        let format = parse_doc(line, &mut sink).map_err(|e| e.into_problem(path, Some(line_no)))?;
+        first.get_or_insert(format);
+        each(&mut sink.spans);
+        sink.recycle();
+    }
+    Ok((first.unwrap_or(Format::Otlp), sink.problems))
+}
+
+/// [`parse_each`] over bytes not yet checked to be UTF-8 (what
+/// [`source::read_bytes`] gives). JSON lines are checked a line at a time
+/// just before the line is parsed, which then finds it in cache: checking
+/// a file whole first fetched it from memory once more. Anything else is
+/// checked whole and read as text. The outcome is `parse_each`'s of the
+/// text, and bytes that are not UTF-8 are the error `read_text` gives for
+/// them (the spans handed out before it are dropped with the file, as for
+/// any error), except that of two errors in a file the first in file
+/// order is the one reported.
+pub fn parse_each_bytes<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    arena: Option<&'a bumpalo::Bump>,
+    each: impl FnMut(&mut Vec<Span<'a>>),
+) -> Result<(Format, Vec<Problem>), Problem> {
+    match byte_lines(path, bytes)? {
+        Some(lines) => parse_lines(path, lines, arena, each),
+        None => parse_each(path, source::utf8(path, bytes, 0)?, arena, each),
+    }
+}
+
+/// [`json_lines`] of bytes, each line checked to be UTF-8 as it is reached
+/// (an `Err` item names the first byte that is not). `None` unless the
+/// answer is plainly the one `json_lines` gives for the text: the bytes
+/// open with `{` (no BOM, no leading space), and the rest after the first
+/// line ends in an ASCII character that is not white space (so it is not
+/// blank). The caller then checks the text whole and reads it as text.
+fn byte_lines<'a, 'p>(
+    path: &'p Path,
+    bytes: &'a [u8],
+) -> Result<Option<impl Iterator<Item = Line<'a>> + use<'a, 'p>>, Problem> {
+    if bytes.first() != Some(&b'{') {
+        return Ok(None);
+    }
+    let Some(end) = memchr::memchr(b'\n', bytes) else {
+        return Ok(None);
     };
-    let format = match json_lines(text) {
-        Some(lines) => {
-            let mut first = None;
-            for (line_no, line) in lines {
-                let format =
-                    parse_doc(line, &mut sink).map_err(|e| e.into_problem(path, Some(line_no)))?;
-                first.get_or_insert(format);
-                each(&mut sink.spans);
-                sink.recycle();
-            }
-            first.unwrap_or(Format::Otlp)
-        }
-        None => {
-            // Spans take a few hundred bytes of JSON or more: room for them
-            // all, instead of copying them as the vector grows.
-            sink.spans.reserve(text.len() / 256);
-            let format = parse_doc(text, &mut sink).map_err(|e| e.into_problem(path, None))?;
-            each(&mut sink.spans);
-            format
-        }
-    };
-    Ok((format, sink.problems))
+    match bytes[end..]
+        .iter()
+        .rev()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+    {
+        Some(b) if b.is_ascii() => {}
+        _ => return Ok(None),
+    }
+    let first = source::utf8(path, &bytes[..end], 0)?;
+    if serde_json::from_str::<IgnoredAny>(first).is_err() {
+        return Ok(None);
+    }
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]);
+    Ok(Some(ends.enumerate().filter_map(move |(i, end)| {
+        let at = start;
+        start = end + 1;
+        let line = match source::utf8(path, &bytes[at..end], at) {
+            Ok(line) => line,
+            Err(problem) => return Some(Err(problem)),
+        };
+        let line = match end < bytes.len() {
+            true => line.strip_suffix('\r').unwrap_or(line),
+            false => line,
+        };
+        (!line.trim().is_empty()).then_some(Ok((i + 1, line)))
+    })))
 }
 
 /// The non-blank lines (numbered from 1) when the text is JSON lines: its
@@ -794,6 +874,68 @@ mod tests {
                 Some(expected),
                 "{text:?}"
             );
+        }
+    }
+
+    /// What `parse_each` made of a file given as bytes, read as
+    /// `read_text` then `parse_each` read it, or with `parse_each_bytes`:
+    /// format, spans and warnings, or the error.
+    fn read_file_as(bytes: &[u8], lazily: bool) -> Result<(Format, String, Vec<String>), String> {
+        let path = Path::new("t.jsonl");
+        let mut spans = String::new();
+        let each = |read: &mut Vec<Span<'_>>| spans.push_str(&format!("{read:?};"));
+        let read = match lazily {
+            true => parse_each_bytes(path, bytes, None, each),
+            false => {
+                source::utf8(path, bytes, 0).and_then(|text| parse_each(path, text, None, each))
+            }
+        };
+        let (format, problems) = read.map_err(|p| p.to_string())?;
+        Ok((
+            format,
+            spans,
+            problems.iter().map(|p| p.to_string()).collect(),
+        ))
+    }
+
+    #[test]
+    fn bytes_checked_line_by_line_read_as_text_checked_whole() {
+        let line = doc(SPAN);
+        let other = doc(&SPAN.replace("\"spanId\":1", "\"spanId\":5"));
+        let lines = [
+            format!("{line}\n{other}\n"),
+            format!("{line}\r\n\r\n{other}"),
+            format!("{line}\n  \n{other}\n\n"),
+            format!("\u{feff}{line}\n{other}"),
+            format!(" {line}\n{other}"),
+            format!("{line}\n\u{a0}"),
+            format!("{line}\n{other}\u{a0}"),
+            format!("{line}\n{{\"not\": \"a trace\"}}"),
+            format!("{line}\n{{"),
+            line.clone(),
+            format!("[1]\n{line}"),
+            format!("{{\"a\"\n{line}"),
+            "{}\n{}".to_string(),
+            " \n ".to_string(),
+        ];
+        for text in &lines {
+            let bytes = text.as_bytes();
+            let whole = read_file_as(bytes, false);
+            assert_eq!(read_file_as(bytes, true), whole, "{text:?}");
+            // Not UTF-8 in the first line, a later one, or the last: the
+            // same error, unless the text has an error of its own first.
+            for at in [1, line.len() + 3, bytes.len().saturating_sub(2)] {
+                if at >= bytes.len() || !text.is_char_boundary(at) {
+                    continue;
+                }
+                let mut bad = bytes.to_vec();
+                bad.insert(at, 0xff);
+                let lazily = read_file_as(&bad, true);
+                assert!(lazily.is_err(), "{text:?} at {at}");
+                if whole.is_ok() {
+                    assert_eq!(lazily, read_file_as(&bad, false), "{text:?} at {at}");
+                }
+            }
         }
     }
 

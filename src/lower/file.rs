@@ -54,7 +54,7 @@ pub struct FileFacts {
 /// The facts go into `db` (emptied), whose memory an earlier file may have
 /// left: a fresh table for each file had its pages faulted in each time.
 pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
-    let text = match crate::ingest::read_text(path) {
+    let text = match crate::ingest::read_bytes(path) {
         Ok(text) => text,
         Err(problem) => return Lowered::Failed(problem),
     };
@@ -90,7 +90,7 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
     };
     // The file's composed span ids live as long as its text.
     let arena = bumpalo::Bump::new();
-    let read = crate::ingest::parse_each(path, &text, Some(&arena), |read| {
+    let read = crate::ingest::parse_each_bytes(path, &text, Some(&arena), |read| {
         if deferred {
             return;
         }
