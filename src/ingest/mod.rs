@@ -22,6 +22,11 @@ pub mod skywalking;
 pub mod source;
 pub mod zipkin;
 
+// A file's bytes not yet checked to be UTF-8, and the reading that checks
+// them a line at a time (what `lower::load` uses).
+pub use detect::parse_each_bytes;
+pub use source::read_bytes;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     SkyWalking,
@@ -78,12 +83,6 @@ pub fn read_text(path: &Path) -> Result<source::Text, Problem> {
     source::read_text(path)
 }
 
-/// A trace file's bytes, gunzipped when it is gzip, not yet checked to be
-/// UTF-8: for [`parse_each_bytes`], which checks them as it reads.
-pub fn read_bytes(path: &Path) -> Result<source::Bytes, Problem> {
-    source::read_bytes(path)
-}
-
 /// The spans of a trace file's `text`, borrowing from it where the JSON
 /// holds a string verbatim; the second half of [`read_file`].
 pub fn parse<'a>(path: &Path, text: &'a str) -> Result<FileSpans<'a>, Problem> {
@@ -98,15 +97,4 @@ pub fn parse_each<'a>(
     each: impl FnMut(&mut Vec<Span<'a>>),
 ) -> Result<(Format, Vec<Problem>), Problem> {
     detect::parse_each(path, text, arena, each)
-}
-
-/// [`parse_each`] of bytes from [`read_bytes`]: see
-/// [`detect::parse_each_bytes`].
-pub fn parse_each_bytes<'a>(
-    path: &Path,
-    bytes: &'a [u8],
-    arena: Option<&'a bumpalo::Bump>,
-    each: impl FnMut(&mut Vec<Span<'a>>),
-) -> Result<(Format, Vec<Problem>), Problem> {
-    detect::parse_each_bytes(path, bytes, arena, each)
 }
