@@ -59,18 +59,22 @@ impl Table {
         self.cells = out;
     }
 
+    /// Whether the rows from `row` on each come strictly after the row
+    /// before (the one before `row` included): sorted, with no repeats.
+    pub fn is_sorted_from(&self, row: usize) -> bool {
+        let arity = self.arity.max(1);
+        self.cells[row.saturating_sub(1) * arity..]
+            .chunks_exact(arity)
+            .is_sorted_by(|a, b| a < b)
+    }
+
     /// Sorts rows and removes duplicates (set semantics, as Datalog has).
     /// Rows are sorted as fixed-size arrays for the arities the schema
     /// uses: compared without slice bounds, moved without indirection.
     pub fn sort_dedup(&mut self) {
         // Tables from a facts image come sorted (ingest sorts them before
         // writing): one pass then spares the copies a sort makes.
-        if self.arity > 0
-            && self
-                .cells
-                .chunks_exact(self.arity)
-                .is_sorted_by(|a, b| a < b)
-        {
+        if self.arity > 0 && self.is_sorted_from(0) {
             return;
         }
         match self.arity {

@@ -70,9 +70,10 @@ impl Graph {
     pub fn admit(&mut self, id: u32, hash: u64, file: u32, index: u32, symbols: &Symbols) -> Admit {
         let slot = id as usize;
         if slot >= self.seen.len() {
-            let len = (slot + 1).max(self.seen.len() * 2);
+            // Grown to the slot only (the vector's capacity still doubles):
+            // slots written ahead of need were page faults for nothing.
             self.seen.resize(
-                len,
+                slot + 1,
                 Seen {
                     file: UNSEEN,
                     index: 0,

@@ -35,6 +35,10 @@ pub struct Lowerer {
     problems: Vec<Problem>,
     /// Bytes of the input's files not yet merged, for sizing the tables.
     unread: u64,
+    /// Per table, whether its rows are known to be sorted and distinct:
+    /// checked as each file's rows are merged, while they are in cache,
+    /// so that `finish` need not read the tables from memory to see it.
+    sorted: Vec<bool>,
 }
 
 /// Where spans are lowered to: the input's facts, or one file's
@@ -236,6 +240,7 @@ impl Lowerer {
             edges: Vec::new(),
             problems: Vec::new(),
             unread: 0,
+            sorted: vec![true; BASE.len()],
         }
     }
 
@@ -265,6 +270,8 @@ impl Lowerer {
 
     /// Lowers every span of one file, in order.
     pub fn add_file(&mut self, file: FileSpans) {
+        // Rows pushed here are sorted in `finish`.
+        self.sorted.fill(false);
         self.problems.extend(file.problems);
         let file_sym = self.db.sym(&file.path.to_string_lossy());
         let file_no = self.graph.add_file(file.path);
@@ -319,7 +326,8 @@ impl Lowerer {
         self.problems.extend(file.problems);
         self.edges
             .extend(file.edges.iter().map(|&(c, p)| (at(c), at(p))));
-        for ((schema, table), local) in BASE.iter().zip(&mut self.db.tables).zip(&file.db.tables) {
+        let tables = BASE.iter().zip(&mut self.db.tables).zip(&file.db.tables);
+        for (((schema, table), local), sorted) in tables.zip(&mut self.sorted) {
             let symbols: Vec<usize> = (0..schema.columns.len())
                 .filter(|&c| schema.columns[c].ty == Type::Symbol)
                 .collect();
@@ -330,6 +338,7 @@ impl Lowerer {
                     row[c] = remap[row[c] as usize] as u64;
                 }
             }
+            *sorted = *sorted && table.is_sorted_from(start / table.arity.max(1));
         }
         Ok(file.db)
     }
@@ -373,6 +382,10 @@ impl Lowerer {
         for r in db.table(Base::Http).rows() {
             is_http[r[0] as usize] = true;
         }
+        // Rows pushed here are out of order.
+        for rel in [Base::Calls, Base::HttpPayload] {
+            self.sorted[rel as usize] = false;
+        }
         for &[c, s] in &calls {
             db.push(Base::Calls, &[c, s]);
             if is_http[c as usize] && payload[c as usize] == u32::MAX {
@@ -388,7 +401,12 @@ impl Lowerer {
         }
         {
             use rayon::prelude::*;
-            db.tables.par_iter_mut().for_each(|t| t.sort_dedup());
+            // Parent and follows rows cut above keep their order.
+            db.tables
+                .par_iter_mut()
+                .zip(&self.sorted)
+                .filter(|(_, &sorted)| !sorted)
+                .for_each(|(t, _)| t.sort_dedup());
         }
         (self.db, self.problems)
     }
