@@ -158,21 +158,27 @@ fn byte_lines<'a, 'p>(
     if serde_json::from_str::<IgnoredAny>(first).is_err() {
         return Ok(None);
     }
+    Ok(Some(line_ranges(bytes).filter_map(move |(no, range)| {
+        let at = range.start;
+        match source::utf8(path, &bytes[range], at) {
+            Ok(line) => (!line.trim().is_empty()).then_some(Ok((no, line))),
+            Err(problem) => Some(Err(problem)),
+        }
+    })))
+}
+
+/// Every line of `bytes` as `str::lines` splits them (a `\r` before a
+/// `\n` dropped), numbered from 1, with a vectorised newline search (the
+/// std one looks at a word at a time).
+fn line_ranges(bytes: &[u8]) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]);
-    Ok(Some(ends.enumerate().filter_map(move |(i, end)| {
+    ends.enumerate().map(move |(i, end)| {
         let at = start;
         start = end + 1;
-        let line = match source::utf8(path, &bytes[at..end], at) {
-            Ok(line) => line,
-            Err(problem) => return Some(Err(problem)),
-        };
-        let line = match end < bytes.len() {
-            true => line.strip_suffix('\r').unwrap_or(line),
-            false => line,
-        };
-        (!line.trim().is_empty()).then_some(Ok((i + 1, line)))
-    })))
+        let cr = end < bytes.len() && end > at && bytes[end - 1] == b'\r';
+        (i + 1, at..end - cr as usize)
+    })
 }
 
 /// The non-blank lines (numbered from 1) when the text is JSON lines: its
@@ -189,18 +195,9 @@ fn json_lines(text: &str) -> Option<impl Iterator<Item = (usize, &str)>> {
         return None;
     }
     serde_json::from_str::<IgnoredAny>(&text[start..end]).ok()?;
-    // `str::lines` with a vectorised newline search (the std one looks at
-    // a word at a time).
-    let mut start = 0;
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
-    Some(ends.enumerate().filter_map(move |(i, end)| {
-        let line = &text[start..end];
-        let line = match end < text.len() {
-            true => line.strip_suffix('\r').unwrap_or(line),
-            false => line,
-        };
-        start = end + 1;
-        (!line.trim().is_empty()).then_some((i + 1, line))
+    Some(line_ranges(text.as_bytes()).filter_map(|(no, range)| {
+        let line = &text[range];
+        (!line.trim().is_empty()).then_some((no, line))
     }))
 }
 
