@@ -54,17 +54,19 @@ pub struct FileFacts {
 /// The facts go into `db` (emptied), whose memory an earlier file may have
 /// left: a fresh table for each file had its pages faulted in each time.
 pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
-    let text = match crate::ingest::read_bytes(path) {
-        Ok(text) => text,
+    // Not yet checked to be UTF-8: JSON lines are checked a line at a time
+    // as they are parsed (`parse_each_bytes`).
+    let bytes = match crate::ingest::read_bytes(path) {
+        Ok(bytes) => bytes,
         Err(problem) => return Lowered::Failed(problem),
     };
     db.clear();
-    // Sized from the text (TrainTicket: ~780 bytes of JSON per span, about
+    // Sized from the file (TrainTicket: ~780 bytes of JSON per span, about
     // two distinct strings per span, a third of the text): growing from
     // nothing copied each file's rows several times over, and pages never
     // written cost nothing.
-    let spans_guess = text.len() / 512;
-    db.symbols.reserve(2 * spans_guess, text.len() / 3);
+    let spans_guess = bytes.len() / 512;
+    db.symbols.reserve(2 * spans_guess, bytes.len() / 3);
     for table in &mut db.tables {
         let cells = spans_guess * table.arity;
         // An emptied vector too small is replaced, not grown: growing
@@ -88,9 +90,9 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
         edges: &mut edges,
         problems: &mut problems,
     };
-    // The file's composed span ids live as long as its text.
+    // The file's composed span ids live as long as its bytes.
     let arena = bumpalo::Bump::new();
-    let read = crate::ingest::parse_each_bytes(path, &text, Some(&arena), |read| {
+    let read = crate::ingest::parse_each_bytes(path, &bytes, Some(&arena), |read| {
         if deferred {
             return;
         }
@@ -127,7 +129,7 @@ pub fn lower(path: &Path, sql: &mut SqlLowerer, mut db: FactDb) -> Lowered {
     problems.splice(0..0, reader_problems);
     Lowered::Facts(Box::new(FileFacts {
         path: path.to_path_buf(),
-        bytes: text.len(),
+        bytes: bytes.len(),
         hashes: db.symbols.hashes(),
         db,
         edges,
